@@ -1,0 +1,83 @@
+"""Reading payload files: JSON, YAML (safe loading only), raw urlencoded bodies and stdin.
+
+A file holds one payload or a list of payloads. A file that cannot be read or parsed is a
+`PayloadFileError` naming the file, so a batch can report it and go on with the others.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+FORM_SUFFIXES = frozenset({".form"})
+PAYLOAD_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".form"})
+STDIN = "-"
+
+
+class PayloadFileError(Exception):
+    """A payload file that cannot be read or parsed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One payload and where it came from (`<path>#<index>`)."""
+
+    source: str
+    value: Any
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[str]:
+    """Files as given; directories expand to the payload files beneath them, sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if raw != STDIN and path.is_dir():
+            yield from sorted(
+                str(p) for p in path.rglob("*") if p.is_file() and p.suffix in PAYLOAD_SUFFIXES
+            )
+        else:
+            yield raw
+
+
+def read_payloads(path: str, *, wire: bool = False, stdin: BinaryIO | None = None) -> list[Payload]:
+    """The payloads of one file (`-` is standard input)."""
+    label = "<stdin>" if path == STDIN else path
+    try:
+        if path == STDIN:
+            data = (stdin or sys.stdin.buffer).read()
+        else:
+            data = Path(path).read_bytes()
+    except OSError as exc:
+        raise PayloadFileError(f"{label}: cannot read: {exc.strerror or exc}") from exc
+    if wire or Path(path).suffix in FORM_SUFFIXES:
+        return [Payload(f"{label}#0", data.strip(b"\r\n"))]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PayloadFileError(f"{label}: not UTF-8 text (byte {exc.start}); is it a .form body?") from exc
+    document = _parse(text, label, Path(path).suffix)
+    items = document if isinstance(document, list) else [document]
+    return [Payload(f"{label}#{i}", item) for i, item in enumerate(items)]
+
+
+def _parse(text: str, label: str, suffix: str) -> Any:
+    if not text.strip():
+        raise PayloadFileError(f"{label}: the file is empty; it should hold a payload or a list of them")
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] in "[{"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            if suffix == ".json":
+                raise PayloadFileError(f"{label}: not valid JSON: {exc}") from exc
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""
+        raise PayloadFileError(f"{label}: not valid JSON or YAML{at}: {getattr(exc, 'problem', exc)}") from exc
