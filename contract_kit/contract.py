@@ -29,9 +29,7 @@ class UnknownOperationError(ContractError, KeyError):
     """An operationId that the contract does not declare."""
 
     def __init__(self, operation_id: str, known: list[str]) -> None:
-        super().__init__(
-            f"unknown operation {operation_id!r}; the contract declares: {', '.join(known)}"
-        )
+        super().__init__(f"unknown operation {operation_id!r}; the contract declares: {', '.join(known)}")
         self.operation_id = operation_id
         self.known = known
 
@@ -167,9 +165,7 @@ class Contract:
                     stack.append(current + pointer_join(key))
                 elif isinstance(value, list):
                     stack.extend(
-                        current + pointer_join(key, i)
-                        for i, item in enumerate(value)
-                        if isinstance(item, Mapping)
+                        current + pointer_join(key, i) for i, item in enumerate(value) if isinstance(item, Mapping)
                     )
 
     # -- derivation ---------------------------------------------------------------------------
@@ -208,20 +204,21 @@ class Contract:
                         for name, enc in media.get("encoding", {}).items()
                         if str(enc.get("contentType", "")).startswith("application/json")
                     )
-                statuses = tuple(
-                    int(code) for code in op.get("responses", {}) if str(code).startswith("2")
-                )
-                yield op["operationId"], Operation(
-                    operation_id=op["operationId"],
-                    method=method.upper(),
-                    path=path,
-                    media_type=media_type,
-                    body_pointer=body_pointer,
-                    warnings_pointer=warnings_pointer,
-                    json_fields=json_fields,
-                    query_parameters=tuple(query),
-                    path_parameters=tuple(in_path),
-                    success_statuses=statuses,
+                statuses = tuple(int(code) for code in op.get("responses", {}) if str(code).startswith("2"))
+                yield (
+                    op["operationId"],
+                    Operation(
+                        operation_id=op["operationId"],
+                        method=method.upper(),
+                        path=path,
+                        media_type=media_type,
+                        body_pointer=body_pointer,
+                        warnings_pointer=warnings_pointer,
+                        json_fields=json_fields,
+                        query_parameters=tuple(query),
+                        path_parameters=tuple(in_path),
+                        success_statuses=statuses,
+                    ),
                 )
 
     def _build_rules(self) -> dict[str, Rule]:
@@ -267,7 +264,7 @@ def _parse_yaml(text: str, source: str) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise ContractError(f"{source}: not valid YAML/JSON: {exc}") from exc
 
@@ -291,4 +288,3 @@ def default_document_path() -> Path:
 def default_contract() -> Contract:
     """The packaged contract, loaded once per process."""
     return Contract.load()
-

@@ -13,7 +13,7 @@ _SEVERITY_COLOURS = {"error": "red", "warning": "yellow"}
 
 def violation_line(source: str, violation: Violation, *, colour: bool = False) -> str:
     """`source:pointer: severity rule: message`, the shape compilers use, so editors can jump."""
-    severity = violation.severity
+    severity: str = violation.severity
     if colour:
         import click
 

@@ -35,9 +35,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            yield from sorted(
-                str(p) for p in path.rglob("*") if p.is_file() and p.suffix in PAYLOAD_SUFFIXES
-            )
+            yield from sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix in PAYLOAD_SUFFIXES)
         else:
             yield raw
 
@@ -46,10 +44,7 @@ def read_payloads(path: str, *, wire: bool = False, stdin: BinaryIO | None = Non
     """The payloads of one file (`-` is standard input)."""
     label = "<stdin>" if path == STDIN else path
     try:
-        if path == STDIN:
-            data = (stdin or sys.stdin.buffer).read()
-        else:
-            data = Path(path).read_bytes()
+        data = (stdin or sys.stdin.buffer).read() if path == STDIN else Path(path).read_bytes()
     except OSError as exc:
         raise PayloadFileError(f"{label}: cannot read: {exc.strerror or exc}") from exc
     if wire or Path(path).suffix in FORM_SUFFIXES:
@@ -76,7 +71,7 @@ def _parse(text: str, label: str, suffix: str) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except (yaml.YAMLError, RecursionError) as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""

@@ -95,9 +95,7 @@ class PayloadValidator:
         self._warn_root = {**contract.resolve(op.warnings_pointer), **shared} if op.warnings_pointer else None
         self._schema = _compile(self._body_root)
         self._warn_schema = _compile(self._warn_root)
-        integer_fields = [
-            name for name, ptr in op.query_parameters if _schema_type(contract, ptr) == "integer"
-        ]
+        integer_fields = [name for name, ptr in op.query_parameters if _schema_type(contract, ptr) == "integer"]
         self.decoder = Decoder(
             field_names,
             op.json_fields,
@@ -198,7 +196,7 @@ class PayloadValidator:
         return owner
 
 
-def _compile(root: Mapping[str, Any] | None) -> Any:
+def _compile(root: dict[str, Any] | None) -> Any:
     if root is None:
         return None
     return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
@@ -219,7 +217,14 @@ def _schema_type(contract: Contract, pointer: str) -> Any:
     return node.get("type") if isinstance(node, Mapping) else None
 
 
-_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+}
 
 
 def _describe(value: Any) -> str:

@@ -28,7 +28,10 @@ def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str]:
 def test_valid_files_exit_0_with_a_summary() -> None:
     code, out = run("validate", VALID, str(EXAMPLES / "valid"))
     assert code == 0
-    assert out.strip().splitlines()[-1] == "22 payloads checked against CreateInteraction: 22 valid, 0 invalid (0 errors, 0 warnings)"
+    assert (
+        out.strip().splitlines()[-1]
+        == "22 payloads checked against CreateInteraction: 22 valid, 0 invalid (0 errors, 0 warnings)"
+    )
 
 
 def test_invalid_file_exit_1_and_one_line_per_violation() -> None:
@@ -146,14 +149,30 @@ def test_version() -> None:
 def test_console_script_starts_without_heavy_imports() -> None:
     """validate runs on every commit: Schemathesis & co. must stay off its import path."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c",
-         "import sys; from contract_kit.cli import main; sys.argv=['contract-kit','validate',%r]; main()" % VALID],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            f"import sys; from contract_kit.cli import main; sys.argv=['contract-kit','validate',{VALID!r}]; main()",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert "contract_kit" in imported
-    assert not imported & {"schemathesis", "hypothesis", "starlette", "uvicorn", "vcr", "httpx", "requests", "jsonschema"}
+    assert not imported & {
+        "schemathesis",
+        "hypothesis",
+        "starlette",
+        "uvicorn",
+        "vcr",
+        "httpx",
+        "requests",
+        "jsonschema",
+    }
 
 
 @pytest.mark.parametrize("args", [["validate"], ["validate", "--format", "xml", VALID]])

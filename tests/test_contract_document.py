@@ -56,7 +56,7 @@ def _owned_walk(contract: Contract, node: Any, owner: str | None, seen: set[int]
         for item in node:
             yield from _owned_walk(contract, item, owner, seen)
         return
-    if not isinstance(node, Mapping) or id(node) in seen and owner is not None:
+    if not isinstance(node, Mapping) or (id(node) in seen and owner is not None):
         return
     seen.add(id(node))
     owner = node.get("x-rule", owner)
@@ -96,6 +96,7 @@ def test_warnings_never_sit_in_request_schemas(contract: Contract) -> None:
 
 # ---- agreement with the vendor's document ------------------------------------------------------
 
+
 def _deref(doc: Mapping[str, Any], node: Any) -> Any:
     while isinstance(node, Mapping) and "$ref" in node:
         target: Any = doc
@@ -120,7 +121,9 @@ def _parameters(doc: Mapping[str, Any], path: str, op: Mapping[str, Any]) -> dic
     return {(p["name"], p["in"]): p for p in resolved}
 
 
-def _facts(doc: Mapping[str, Any], node: Any, where: str, seen: frozenset[int] = frozenset()) -> Iterator[tuple[str, str, Any]]:
+def _facts(
+    doc: Mapping[str, Any], node: Any, where: str, seen: frozenset[int] = frozenset()
+) -> Iterator[tuple[str, str, Any]]:
     """(where, keyword, value) for every enum, pattern and length bound beneath a schema."""
     node = _deref(doc, node)
     if not isinstance(node, Mapping) or id(node) in seen:
@@ -183,7 +186,7 @@ def test_request_bodies_are_no_looser(reference: Mapping[str, Any], contract: Co
     for op_id, (_, _, op) in _operations(reference).items():
         if "requestBody" not in op:
             continue
-        (media, content), = op["requestBody"]["content"].items()
+        ((media, content),) = op["requestBody"]["content"].items()
         our_content = ours[op_id][2]["requestBody"]["content"]
         assert media in our_content, op_id
         vendor_schema = _deref(reference, content["schema"])
@@ -244,5 +247,8 @@ def test_form_json_fields_are_declared_by_encoding(contract: Contract) -> None:
     assert contract.operation("CreateInteraction").json_fields == {"Channel", "Routing"}
     assert contract.operation("UpdateInteractionChannel").json_fields == {"Routing"}
     assert contract.operation("CreateInteractionChannelInvite").json_fields == {"Routing"}
-    assert contract.operation("CreateInteractionChannelParticipant").json_fields == {"MediaProperties", "RoutingProperties"}
+    assert contract.operation("CreateInteractionChannelParticipant").json_fields == {
+        "MediaProperties",
+        "RoutingProperties",
+    }
     assert contract.operation("CreateInteractionTransfer").media_type == "application/json"

@@ -34,14 +34,20 @@ def test_wheel_carries_the_contract_and_py_typed(wheel: Path) -> None:
 
 def test_installed_wheel_finds_its_contract_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True
+    )
     code = (
         "import contract_kit, contract_kit.contract as c;"
         "print(contract_kit.__file__); print(c.default_document_path());"
         "print(contract_kit.validate({'Channel': {}}).valid)"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
     )
     module, document, verdict = proc.stdout.split()

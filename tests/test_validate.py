@@ -18,8 +18,13 @@ CUSTOMER_SMS = {"Channel": {"type": "sms", "initiated_by": "customer"}, "Routing
 
 def _shapes(payload: dict[str, Any]) -> list[Any]:
     form = encode_form(payload, ["Channel", "Routing"])
-    return [payload, form, encode_body(payload, ["Channel", "Routing"]),
-            encode_body(payload, ["Channel", "Routing"]).encode(), to_sdk(payload)]
+    return [
+        payload,
+        form,
+        encode_body(payload, ["Channel", "Routing"]),
+        encode_body(payload, ["Channel", "Routing"]).encode(),
+        to_sdk(payload),
+    ]
 
 
 def test_every_shape_gives_the_same_verdict() -> None:
@@ -39,8 +44,9 @@ def test_vendor_client_encoding_is_understood() -> None:
 
 
 def test_missing_member_is_reported_at_its_own_pointer_never_its_parent() -> None:
-    report = validate({"Channel": {"type": "email", "initiated_by": "api", "participants": [{}]},
-                       "Routing": {"properties": {}}})
+    report = validate(
+        {"Channel": {"type": "email", "initiated_by": "api", "participants": [{}]}, "Routing": {"properties": {}}}
+    )
     pointers = {(v.rule, v.pointer) for v in report.errors}
     assert pointers == {
         ("email.from", "/Channel/properties/from"),
@@ -71,7 +77,9 @@ def test_messages_are_for_people() -> None:
 
 
 def test_wrong_value_is_shown_in_the_message() -> None:
-    report = validate({"Channel": {"type": "fax", "initiated_by": "api"}, "Routing": {"properties": {"priority": "high"}}})
+    report = validate(
+        {"Channel": {"type": "fax", "initiated_by": "api"}, "Routing": {"properties": {"priority": "high"}}}
+    )
     by_rule = {v.rule: v for v in report.errors}
     assert by_rule["channel.type"].message.endswith('got "fax"')
     assert by_rule["routing.priority"].message.endswith('got a string "high"')
@@ -88,7 +96,9 @@ def test_field_that_is_not_json_says_so() -> None:
 def test_json_that_is_not_an_object_is_an_error_on_that_field() -> None:
     report = validate({"Channel": "[1, 2]", "Routing": "null"})
     assert {(v.rule, v.pointer) for v in report.errors} == {
-        ("channel.required", "/Channel"), ("routing.properties", "/Routing")}
+        ("channel.required", "/Channel"),
+        ("routing.properties", "/Routing"),
+    }
 
 
 def test_duplicated_form_field_is_an_error() -> None:
@@ -108,8 +118,10 @@ def test_non_utf8_body_is_an_error_not_an_exception() -> None:
 def test_sdk_keywords_are_mapped_from_the_document() -> None:
     decoder = validator_for().decoder
     assert decoder.aliases == {
-        "channel": "Channel", "routing": "Routing",
-        "interaction_context_sid": "InteractionContextSid", "webhook_ttid": "WebhookTtid",
+        "channel": "Channel",
+        "routing": "Routing",
+        "interaction_context_sid": "InteractionContextSid",
+        "webhook_ttid": "WebhookTtid",
     }
     report = validate({**to_sdk(valid_cell("sms", "api")), "interaction_context_sid": "HQ1"})
     assert [(v.rule, v.pointer) for v in report.errors] == [("interaction_context_sid", "/InteractionContextSid")]
@@ -139,18 +151,41 @@ json_like = st.recursive(
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
     max_leaves=30,
 )
-keys = st.sampled_from(["Channel", "Routing", "channel", "routing", "InteractionContextSid", "WebhookTtid",
-                        "type", "initiated_by", "properties", "participants", "Status"]) | st.text(max_size=8)
+keys = st.sampled_from(
+    [
+        "Channel",
+        "Routing",
+        "channel",
+        "routing",
+        "InteractionContextSid",
+        "WebhookTtid",
+        "type",
+        "initiated_by",
+        "properties",
+        "participants",
+        "Status",
+    ]
+) | st.text(max_size=8)
 payload_like = st.recursive(
     json_scalars | st.binary(max_size=20) | st.integers(min_value=2**64),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(keys | st.integers(), children, max_size=5)
-    | st.builds(json.dumps, st.dictionaries(keys, json_like, max_size=4))
-    | st.frozensets(st.integers(), max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(keys | st.integers(), children, max_size=5)
+        | st.builds(json.dumps, st.dictionaries(keys, json_like, max_size=4))
+        | st.frozensets(st.integers(), max_size=3)
+    ),
     max_leaves=25,
 )
-OPERATIONS = st.sampled_from(["CreateInteraction", "UpdateInteractionChannel", "CreateInteractionChannelParticipant",
-                              "ListInteractionChannel", "CreateInteractionTransfer", "FetchInteraction"])
+OPERATIONS = st.sampled_from(
+    [
+        "CreateInteraction",
+        "UpdateInteractionChannel",
+        "CreateInteractionChannelParticipant",
+        "ListInteractionChannel",
+        "CreateInteractionTransfer",
+        "FetchInteraction",
+    ]
+)
 
 
 def _check(report: Report) -> None:
@@ -187,8 +222,10 @@ def test_never_raises_on_deep_nesting_and_huge_arrays() -> None:
     cases: list[Any] = [
         {"Channel": deep},
         {"Channel": nested_json, "Routing": nested_json},
-        {"Channel": {"type": "sms", "initiated_by": "agent", "participants": participants},
-         "Routing": {"properties": {"workspace_sid": "WS" + "a" * 32}}},
+        {
+            "Channel": {"type": "sms", "initiated_by": "agent", "participants": participants},
+            "Routing": {"properties": {"workspace_sid": "WS" + "a" * 32}},
+        },
         {"Channel": {"type": "sms", "initiated_by": "api", "participants": [{"address": 1}] * 5_000}},
         {"Channel": "x" * 5_000_000},
         {"Channel": {"type": "sms", "initiated_by": "api", "\x00": "\ud800"}},
