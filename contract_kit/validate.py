@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from .contract import DEFAULT_OPERATION, Contract, Rule, Severity, default_contract, pointer_join
+from .contract import DEFAULT_OPERATION, Contract, Rule, Severity, default_contract
 from .wire import Decoded, Decoder, json_safe
 
 UNOWNED_RULE = "contract.unowned"
@@ -76,6 +76,7 @@ class PayloadValidator:
     def __init__(self, contract: Contract, operation_id: str = DEFAULT_OPERATION) -> None:
         self.contract = contract
         self.operation = contract.operation(operation_id)
+        self._operation_id = operation_id
         op = self.operation
         shared = {k: contract.document[k] for k in ("paths", "components") if k in contract.document}
         self._body_root: dict[str, Any] | None
@@ -116,53 +117,74 @@ class PayloadValidator:
     def check(self, decoded: Decoded) -> Report:
         """Validate a payload already in decoded form."""
         instance = decoded.instance
-        violations: list[Violation] = []
-        seen: set[tuple[str, str]] = set()
-        for engine, root in ((self._schema, self._body_root), (self._warn_schema, self._warn_root)):
-            if engine is None or root is None:
-                continue
+        schema, warn = self._schema, self._warn_schema
+        try:
+            body_ok = schema is None or schema.is_valid(instance)
+            warn_ok = warn is None or warn.is_valid(instance)
+        except _ENGINE_ERRORS:
+            instance = json_safe(instance)
+            body_ok = warn_ok = False
+        if body_ok and warn_ok:
+            return Report(self._operation_id)
+        found: dict[tuple[str, str], Violation] = {}
+        if not body_ok:
+            self._collect(schema, self._body_root, instance, decoded.notes, found)
+        if not warn_ok:
+            self._collect(warn, self._warn_root, instance, decoded.notes, found)
+        return Report(self._operation_id, tuple(found.values()))
+
+    def _collect(
+        self,
+        engine: Any,
+        root: dict[str, Any] | None,
+        instance: Any,
+        notes: Mapping[str, str],
+        found: dict[tuple[str, str], Violation],
+    ) -> None:
+        """Add the violations of one compiled schema to `found`, first occurrence of (rule, pointer) wins."""
+        if engine is None or root is None:
+            return
+        try:
+            errors = list(engine.iter_errors(instance))
+        except _ENGINE_ERRORS as exc:
             try:
-                if engine.is_valid(instance):
-                    continue
-                errors = list(engine.iter_errors(instance))
-            except _ENGINE_ERRORS as exc:
-                instance = json_safe(instance)
-                try:
-                    errors = list(engine.iter_errors(instance))
-                except _ENGINE_ERRORS:
-                    rule = self._rule(self._owner(root, (), None))
-                    message = f"{rule.message} (unreadable payload: {exc})"
-                    violations.append(Violation(rule.id, "", message, rule.severity))
-                    continue
-            for error in errors:
-                for violation in self._explain(root, error, decoded.notes):
-                    key = (violation.rule, violation.pointer)
-                    if key not in seen:
-                        seen.add(key)
-                        violations.append(violation)
-        if not violations:
-            return Report(self.operation.operation_id)
-        return Report(self.operation.operation_id, tuple(violations))
+                errors = list(engine.iter_errors(json_safe(instance)))
+            except _ENGINE_ERRORS:
+                rule = self._rule(self._owner(root, (), None))
+                message = f"{rule.message} (unreadable payload: {exc})"
+                found.setdefault((rule.id, ""), Violation(rule.id, "", message, rule.severity))
+                return
+        for error in errors:
+            self._explain(root, error, notes, found)
 
     # -- explaining one engine error ----------------------------------------------------------
-    def _explain(self, root: Mapping[str, Any], error: Any, notes: Mapping[str, str]) -> list[Violation]:
+    def _explain(
+        self, root: Mapping[str, Any], error: Any, notes: Mapping[str, str], found: dict[tuple[str, str], Violation]
+    ) -> None:
         kind = error.kind
         kind_name = type(kind).__name__
-        base = pointer_join(*error.instance_path)
+        base = _pointer(error.instance_path)
         missing = kind.property if kind_name == "Required" else None
         rule = self._rule(self._owner(root, tuple(error.evaluation_path), missing))
+        rule_id = rule.id
         if missing is not None:
-            pointer = base + pointer_join(missing)
-            targets = [t for t in rule.targets if t.startswith(pointer + "/")]
-            return [Violation(rule.id, t, rule.message, rule.severity) for t in targets or [pointer]]
-        value = error.instance
+            pointer = f"{base}/{_escape(missing)}"
+            targets = [t for t in rule.targets if t.startswith(pointer + "/")] if rule.targets else ()
+            for target in targets or (pointer,):
+                if (rule_id, target) not in found:
+                    found[(rule_id, target)] = Violation(rule_id, target, rule.message, rule.severity)
+            return
         if kind_name == "PropertyNames":
-            value = kind.error.instance
-            base = base + pointer_join(value)
-            return [Violation(rule.id, base, f"{rule.message}; got key {_show(value)}", rule.severity)]
-        note = notes.get(base)
-        detail = note if note is not None else f"got {_describe(value) if kind_name == 'Type' else _show(value)}"
-        return [Violation(rule.id, base, f"{rule.message}; {detail}", rule.severity)]
+            key = kind.error.instance
+            pointer = f"{base}/{_escape(str(key))}"
+            detail = f"got key {_show(key)}"
+        else:
+            pointer = base
+            note = notes.get(base)
+            value = error.instance
+            detail = note if note is not None else f"got {_describe(value) if kind_name == 'Type' else _show(value)}"
+        if (rule_id, pointer) not in found:
+            found[(rule_id, pointer)] = Violation(rule_id, pointer, f"{rule.message}; {detail}", rule.severity)
 
     def _rule(self, rule_id: str | None) -> Rule:
         if rule_id is not None and rule_id in self.contract.rules:
@@ -194,6 +216,17 @@ class PayloadValidator:
         if owner is not None:
             self._owners[key] = owner
         return owner
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1") if ("~" in token or "/" in token) else token
+
+
+def _pointer(path: Any) -> str:
+    """The JSON pointer of an engine instance path (str keys, int indexes)."""
+    if not path:
+        return ""
+    return "/" + "/".join(_escape(t) if isinstance(t, str) else str(t) for t in path)
 
 
 def _compile(root: dict[str, Any] | None) -> Any:
