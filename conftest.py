@@ -1,20 +1,11 @@
-"""Root conftest: pytester for plugin tests, and a reproducible Hypothesis profile in CI."""
+"""Root conftest: pytester for plugin tests, and the package's Hypothesis profiles (`ci` in CI)."""
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from contract_kit.hypothesis_profiles import load_profile
 
 pytest_plugins = ["pytester"]
 
-settings.register_profile("repo-dev", max_examples=60, deadline=None)
-settings.register_profile(
-    "repo-ci",
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile("repo-ci" if os.environ.get("CI") else "repo-dev")
+load_profile(os.environ.get("CONTRACT_KIT_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from .hypothesis_profiles import register_profiles
+
+# At import, before Hypothesis' own plugin reads `--hypothesis-profile`, so `=ci` / `=dev` resolve.
+register_profiles()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

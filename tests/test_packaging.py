@@ -69,3 +69,17 @@ def test_plugin_registers_its_marker(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     markers = pytester.runpytest("--markers")
     markers.stdout.fnmatch_lines(["*@pytest.mark.contract(operation)*"])
+
+
+def test_plugin_makes_the_shipped_hypothesis_profiles_selectable(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from hypothesis import settings
+
+        def test_profile():
+            assert settings.default.derandomize is True
+            assert settings.default.database is None
+        """
+    )
+    pytester.runpytest("--hypothesis-profile=ci").assert_outcomes(passed=1)
+    pytester.runpytest("--hypothesis-profile=dev").assert_outcomes(failed=1)
