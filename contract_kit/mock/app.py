@@ -1,0 +1,277 @@
+"""The Starlette application: one route per path of the contract, one pipeline for every operation.
+
+A request goes: auth (401/20003) -> path parameters against the document's parameter schemas
+(404/20404) -> body size (413) -> body or query against the operation's request schema with
+`contract_kit.validate` (400/20001, naming the first violation's rule id and pointer) -> the
+operation's behaviour in `resources` (404/20404 for what the account does not have). The mock holds
+no rule of its own: every check above is the contract's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..contract import Contract, Operation, default_contract
+from ..validate import PayloadValidator, Report, Violation, validator_for
+from ..wire import Decoded
+from . import errors
+from .auth import Accounts
+from .faults import Faults
+from .resources import HANDLERS, Call, NotFound
+from .store import Store
+
+MAX_BODY = 1024 * 1024
+"""Largest request body accepted (1 MiB); larger ones get 413 with a vendor error body."""
+
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+@dataclass
+class MockState:
+    """Everything a request needs, shared by all routes of one app (`app.state.mock`)."""
+
+    contract: Contract
+    accounts: Accounts
+    faults: Faults
+    store: Store
+    settle_delay: float
+    max_body: int
+
+
+def create_app(
+    contract: Contract | None = None,
+    *,
+    accounts: Accounts | None = None,
+    faults: Iterable[str] | Faults = (),
+    store: Store | None = None,
+    settle_delay: float = 0.0,
+    max_body: int = MAX_BODY,
+) -> Starlette:
+    """The mock as an ASGI app.
+
+    `faults` are catalogue names (`faults.CATALOGUE`), optionally `name:argument`; `accounts`
+    default to `Accounts.defaults()`; `settle_delay` is how long a channel stays in `setup`.
+    """
+    contract = contract or default_contract()
+    state = MockState(
+        contract=contract,
+        accounts=accounts or Accounts.defaults(),
+        faults=faults if isinstance(faults, Faults) else Faults(faults),
+        store=store or Store(),
+        settle_delay=settle_delay,
+        max_body=max_body,
+    )
+    by_path: dict[str, dict[str, Operation]] = {}
+    for op in contract.operations.values():
+        by_path.setdefault(op.path, {})[op.method] = op
+    routes = [Route(path, _endpoint(state, ops), methods=sorted(ops)) for path, ops in by_path.items()]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.mock = state
+    return app
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+def _endpoint(state: MockState, ops: Mapping[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
+    pipelines = {method: _Pipeline(state, op) for method, op in ops.items()}
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await pipelines[method](request)
+
+    return endpoint
+
+
+class _Pipeline:
+    """The request pipeline of one operation, with its compiled checks."""
+
+    def __init__(self, state: MockState, op: Operation) -> None:
+        self.state = state
+        self.op = op
+        self.validator: PayloadValidator | None = (
+            validator_for(op.operation_id, state.contract) if op.body_pointer or op.query_parameters else None
+        )
+        self.path_checks = [(name, _compile_parameter(state.contract, ptr)) for name, ptr in op.path_parameters]
+        self.body_optional = not _body_required(state.contract, op)
+        self.form_rule = _root_rule(state.contract, op.body_pointer) if op.body_pointer else None
+        self.handler = HANDLERS.get(op.operation_id)
+
+    async def __call__(self, request: Request) -> Response:
+        state, faults = self.state, self.state.faults
+        account = state.accounts.authenticate(request.headers.get("authorization"))
+        if account is None:
+            if "no-auth-check" not in faults:
+                return errors.vendor_error(
+                    401,
+                    errors.AUTHENTICATE,
+                    "Authenticate: the Account SID or API key and its secret (HTTP Basic) are missing or wrong",
+                    headers={"WWW-Authenticate": 'Basic realm="Twilio API"'},
+                )
+            account = state.accounts.primary().account_sid
+        for name, check in self.path_checks:
+            if not check.is_valid(request.path_params.get(name, "")):
+                return self._not_found(request, f"{name} {request.path_params.get(name)!r} is not a valid SID")
+        raw: bytes | str = b""
+        if self.op.body_pointer:
+            body = await _read_body(request, state.max_body)
+            if body is None:
+                return errors.vendor_error(
+                    413, errors.TOO_LARGE, f"The request body is larger than {state.max_body} bytes"
+                )
+            raw = b"{}" if not body.strip() and self.body_optional and not self.op.is_form else body
+        elif self.op.query_parameters:
+            raw = request.scope.get("query_string", b"")
+        data: Mapping[str, Any] = {}
+        if self.validator is not None:
+            decoded = self.validator.decoder.decode(raw)
+            if "crash-on-junk" in faults and self.op.body_pointer and _is_junk(decoded):
+                return Response("Internal Server Error", 500, media_type="text/plain")
+            report = self._without_accepted(self.validator.check(decoded))
+            problems = list(report.errors)
+            if not problems and self.form_rule and isinstance(decoded.instance, dict):
+                problems = [Violation(self.form_rule, p, note) for p, note in decoded.notes.items()]
+            if problems:
+                return self._invalid(problems)
+            data = decoded.instance if isinstance(decoded.instance, dict) else {}
+        if "crash-on-edge" in faults and (data.get("PageSize") == 1000 or data.get("WebhookTtid") == ""):
+            return errors.vendor_error(500, errors.INTERNAL, "Internal server error")
+        if (
+            "reject-cell" in faults
+            and self.op.operation_id == "CreateInteraction"
+            and _in_cell(data, faults.argument("reject-cell") or "")
+        ):
+            return self._error(400, errors.INVALID_PARAMETER, "Invalid parameter: Channel is not supported")
+        if self.handler is None:  # pragma: no cover - a test checks every operation has a handler
+            return errors.vendor_error(501, errors.INTERNAL, f"{self.op.operation_id} is not implemented")
+        call = Call(
+            operation_id=self.op.operation_id,
+            account=account,
+            params=request.path_params,
+            data=data,
+            base=_base_url(request),
+            weight=len(raw),
+            faults=faults,
+            store=state.store,
+            contract=state.contract,
+            settle_delay=state.settle_delay,
+        )
+        try:
+            with state.store.lock:
+                status, payload = self.handler(call)
+        except NotFound as exc:
+            return self._not_found(request, f"{exc.what} was not found")
+        if "wrong-status" in faults and status in (200, 201) and self.op.operation_id.startswith("Create"):
+            status = 202
+        media_type = "text/html" if "wrong-content-type" in faults else "application/json"
+        return Response(json.dumps(payload), status, media_type=media_type)
+
+    # -- answers ----------------------------------------------------------------------------------
+    def _without_accepted(self, report: Report) -> Report:
+        accepted = self.state.faults.argument("accept-rule") if "accept-rule" in self.state.faults else None
+        if accepted is None or not report.errors:
+            return report
+        if all(v.rule == accepted for v in report.errors):
+            return Report(report.operation, report.warnings)
+        return report
+
+    def _invalid(self, problems: list[Violation]) -> Response:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        message = f"Invalid parameter: [{first.rule}] at {first.pointer or '/'}: {first.message}{more}"
+        details = {"violations": [v.to_dict() for v in problems]}
+        return self._error(400, errors.INVALID_PARAMETER, message, details)
+
+    def _not_found(self, request: Request, why: str) -> Response:
+        code = errors.INVALID_PARAMETER if "wrong-error-code" in self.state.faults else errors.NOT_FOUND
+        return self._error(404, code, f"The requested resource {request.url.path} was not found: {why}")
+
+    def _error(self, status: int, code: int, message: str, details: Mapping[str, Any] | None = None) -> Response:
+        if "non-vendor-error" in self.state.faults:
+            return errors.problem_details(status, message)
+        return errors.vendor_error(status, code, message, details=details)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _is_junk(decoded: Decoded) -> bool:
+    return bool(decoded.notes) or not isinstance(decoded.instance, dict)
+
+
+def _in_cell(data: Mapping[str, Any], cell: str) -> bool:
+    channel = data.get("Channel")
+    kind, _, initiated_by = cell.partition("/")
+    return isinstance(channel, dict) and channel.get("type") == kind and channel.get("initiated_by") == initiated_by
+
+
+def _base_url(request: Request) -> str:
+    """`scheme://host[:port]` of the request, from its Host header when sane, else the socket."""
+    scheme = request.scope.get("scheme", "http")
+    host = request.headers.get("host", "")
+    if not _HOST.match(host):
+        server = request.scope.get("server") or ("127.0.0.1", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{scheme}://{host}"
+
+
+def _compile_parameter(contract: Contract, pointer: str) -> Any:
+    schema = contract.resolve(pointer)
+    root = {**schema, "components": contract.document.get("components", {})}
+    return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
+
+
+def _body_required(contract: Contract, op: Operation) -> bool:
+    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
+    if "$ref" in body:
+        body = contract.resolve(body["$ref"])
+    return bool(body.get("required", False))
+
+
+def _root_rule(contract: Contract, pointer: str) -> str | None:
+    node = contract.resolve(pointer)
+    while isinstance(node, Mapping) and "$ref" in node and "x-rule" not in node:
+        node = contract.resolve(node["$ref"])
+    rule = node.get("x-rule") if isinstance(node, Mapping) else None
+    return rule if isinstance(rule, str) else None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == 404:
+        return errors.vendor_error(404, errors.NOT_FOUND, f"The requested resource {request.url.path} was not found")
+    if status == 405:
+        return errors.vendor_error(
+            405, errors.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed", headers=headers
+        )
+    return errors.vendor_error(status, status * 100 if status < 1000 else status, str(exc), headers=headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return errors.vendor_error(500, errors.INTERNAL, "Internal server error")
