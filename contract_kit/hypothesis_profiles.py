@@ -23,6 +23,7 @@ def register_profiles(prefix: str = "") -> None:
         prefix + "dev",
         max_examples=25,
         deadline=None,
+        derandomize=False,  # explicit: Hypothesis derandomises by default when it detects CI
         suppress_health_check=_SLOW_DRAWS,
     )
     settings.register_profile(
