@@ -1,0 +1,78 @@
+"""`contract-kit run`: the contract suite against the embedded mock or a real endpoint."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("run")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Endpoint to test (e.g. a staging URL). Default: start the embedded mock and test it.")
+@click.option("--operation-id", "operation_ids", multiple=True, metavar="ID",
+              help="Only this operationId (repeatable), e.g. CreateInteraction.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Schemathesis examples per operation and phase.")
+@click.option("--seed", type=int, default=None, help="Seed, for a reproducible run (printed in the summary).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Schemathesis worker threads.")
+@click.option("--report-dir", type=click.Path(file_okay=False), default=None,
+              help="Also write junit.xml and report.json here.")
+@click.option("--max-writes", type=click.IntRange(min=0), default=None,
+              help="Valid writes allowed against a non-loopback URL (default 5).")
+@click.option("--allow-writes", is_flag=True, help="Lift the write bound against a non-loopback URL.")
+@click.option("--fault", "faults", multiple=True, hidden=True, help="A mock fault (embedded mock only; for demos).")
+def run_command(
+    base_url: str | None,
+    operation_ids: tuple[str, ...],
+    max_examples: int,
+    seed: int | None,
+    workers: int,
+    report_dir: str | None,
+    max_writes: int | None,
+    allow_writes: bool,
+    faults: tuple[str, ...],
+) -> None:
+    """Run the contract suite (Schemathesis + rule-targeted cases) and report what does not conform.
+
+    Credentials come from the environment only: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
+    TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID. Exit status: 0 conforms,
+    1 contract failures, 2 usage or connection errors.
+    """
+    from ..contract import ContractError
+    from ..run import RunOptions, UsageError, run_suite
+    from ..run.report import render_text, write_reports
+    from ..run.target import DEFAULT_MAX_WRITES
+
+    options = RunOptions(
+        base_url=base_url, operation_ids=operation_ids, max_examples=max_examples, seed=seed, workers=workers,
+        report_dir=report_dir, max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
+        allow_writes=allow_writes, faults=faults,
+    )
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        from ..mock import UnknownFaultError
+
+        result = run_suite(options, progress=progress)
+    except (UsageError, ContractError, UnknownFaultError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    secrets = _secrets(options)
+    click.echo(render_text(result, secrets=secrets))
+    if report_dir:
+        for path in write_reports(result, report_dir, secrets=secrets):
+            click.echo(f"wrote {path}", err=True)
+    sys.exit(result.exit_code)
+
+
+def _secrets(options: object) -> tuple[str, ...]:
+    import os
+
+    from ..mock import DEFAULT_AUTH_TOKEN, OTHER_AUTH_TOKEN
+
+    names = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "CONTRACT_KIT_OTHER_AUTH_TOKEN")
+    return tuple(v for v in (*(os.environ.get(n, "") for n in names), DEFAULT_AUTH_TOKEN, OTHER_AUTH_TOKEN) if v)

@@ -1,0 +1,319 @@
+"""Our checks: small named functions over one exchange, each saying what it defends.
+
+Every check takes an `Exchange` (a request and its response, whoever sent it) and returns the
+findings it has (none when the exchange conforms). They all derive from the contract document:
+the rule catalogue through `contract_kit.validate`, response shapes through the document's
+response schemas. `register_with_schemathesis` makes each one a Schemathesis check too, so the
+same code judges generated cases and our targeted ones.
+
+Why `contract_verdict` replaces Schemathesis' `positive_data_acceptance` and
+`negative_data_rejection`: Schemathesis decides "valid" with its own reading of the schema, and
+it cannot read the conditional rules (`if`/`then`), so it would call payloads valid that the
+contract forbids. The contract's validator is the oracle here.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jsonschema_rs
+
+from ..contract import Contract, Operation
+from ..validate import Report, Violation, validator_for
+from .report import Exchange, Finding
+
+Check = Callable[["CheckEnv", Exchange], list[Finding]]
+
+
+@dataclass
+class CheckEnv:
+    """What the checks of one run share: the contract, and where findings go."""
+
+    contract: Contract
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    operations: dict[str, int] = field(default_factory=dict)
+    rules_seen_rejected: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    on_exchange: Callable[[Exchange], None] | None = None
+
+    def operation(self, exchange: Exchange) -> Operation:
+        return self.contract.operation(exchange.operation)
+
+    def evaluate(self, exchange: Exchange, checks: Mapping[str, Check] | None = None) -> list[Finding]:
+        """Run `checks` (all of ours by default) on one exchange and record what they find."""
+        found: list[Finding] = []
+        for name, check in (checks or CHECKS).items():
+            found += check(self, exchange)
+            with self.lock:
+                self.counts[name] = self.counts.get(name, 0) + 1
+        with self.lock:
+            self.operations[exchange.operation] = self.operations.get(exchange.operation, 0) + 1
+            self.findings += found
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+        return found
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def payload_of(env: CheckEnv, exchange: Exchange) -> bytes | str | None:
+    """The request payload the contract validates: the body, or the query string; None if neither."""
+    op = env.operation(exchange)
+    if op.body_pointer:
+        body = exchange.request_body
+        if not body.strip() and not op.is_form and not _body_required(env.contract, op):
+            return b"{}"
+        return body
+    if op.query_parameters:
+        return urlsplit(exchange.url).query
+    return None
+
+
+def verdict(env: CheckEnv, exchange: Exchange) -> Report | None:
+    """The contract's verdict on the request; a field the wire could not decode counts as an error
+    of the body's own rule (not JSON, sent twice, not UTF-8)."""
+    payload = payload_of(env, exchange)
+    if payload is None:
+        return None
+    validator = validator_for(exchange.operation, env.contract)
+    decoded = validator.decoder.decode(payload)
+    report = validator.check(decoded)
+    if report.valid and decoded.notes:
+        rule = _root_rule(env.contract, env.operation(exchange))
+        extra = tuple(Violation(rule, p, note) for p, note in decoded.notes.items())
+        report = Report(report.operation, report.violations + extra)
+    return report
+
+
+def _finding(check: str, exchange: Exchange, message: str, rule: str | None = None) -> list[Finding]:
+    return [Finding(check, message, exchange, rule)]
+
+
+@functools.lru_cache(maxsize=256)
+def _response_validator(contract: Contract, operation_id: str, status: int) -> tuple[bool, Any]:
+    """(documented, compiled schema or None) of an operation's response for a status."""
+    op = contract.operation(operation_id)
+    responses = contract.document["paths"][op.path][op.method.lower()].get("responses", {})
+    node = responses.get(str(status))
+    if node is None:
+        return False, None
+    if "$ref" in node:
+        node = contract.resolve(node["$ref"])
+    media = (node.get("content") or {}).get("application/json")
+    if not isinstance(media, Mapping) or "schema" not in media:
+        return True, None
+    root = {**media["schema"], "components": contract.document.get("components", {})}
+    return True, jsonschema_rs.Draft202012Validator(root, validate_formats=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _vendor_error_validator(contract: Contract) -> Any:
+    root = {"$ref": "#/components/schemas/VendorError", "components": contract.document.get("components", {})}
+    return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _body_required(contract: Contract, op: Operation) -> bool:
+    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
+    if "$ref" in body:
+        body = contract.resolve(body["$ref"])
+    return bool(body.get("required", False))
+
+
+@functools.lru_cache(maxsize=64)
+def _root_rule(contract: Contract, op: Operation) -> str:
+    pointer = op.body_pointer
+    node: Any = contract.resolve(pointer) if pointer else {}
+    while isinstance(node, Mapping) and "$ref" in node and "x-rule" not in node:
+        node = contract.resolve(node["$ref"])
+    rule = node.get("x-rule") if isinstance(node, Mapping) else None
+    return rule if isinstance(rule, str) else "request.form"
+
+
+def _first_error(validator: Any, instance: Any) -> str:
+    for error in validator.iter_errors(instance):
+        where = "/" + "/".join(str(p) for p in error.instance_path)
+        return f"at {where}: {error.message}"[:300]
+    return "does not match"
+
+
+# -- the checks -----------------------------------------------------------------------------------
+def contract_verdict(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends every error rule of `components.x-rules`: a request that breaks a rule gets 400
+    (never 2xx), and a request the contract accepts is accepted (2xx) — warnings never reject.
+    A 404 is the right answer for a SID the account does not have, unless the run created it."""
+    if not exchange.authenticated:
+        return []
+    report = verdict(env, exchange)
+    if report is None:
+        return []
+    status = op_status = exchange.status
+    has_path = bool(env.operation(exchange).path_parameters)
+    if status == 404 and has_path and not exchange.resources_exist:
+        return []
+    if status >= 500:
+        return []  # no_server_error reports it
+    if not report.valid:
+        rules = sorted({v.rule for v in report.errors})
+        if op_status == 400:
+            with env.lock:
+                env.rules_seen_rejected.update(rules)
+            return []
+        first = report.errors[0]
+        return _finding(
+            "contract_verdict",
+            exchange,
+            f"a request breaking rule {first.rule} ({first.pointer or '/'}: {first.message}) "
+            f"got HTTP {status}, expected 400",
+            rules[0] if len(rules) == 1 else first.rule,
+        )
+    if 200 <= status < 300:
+        return []
+    return _finding(
+        "contract_verdict",
+        exchange,
+        f"a request the contract accepts got HTTP {status}, expected 2xx"
+        + (f" ({len(report.warnings)} warning(s): warnings never make a payload invalid)" if report.warnings else ""),
+        cell_name(exchange, env),
+    )
+
+
+def cell_name(exchange: Exchange, env: CheckEnv) -> str | None:
+    """`cell:type/initiated_by` of a CreateInteraction request, for naming a rejected valid cell."""
+    if exchange.operation != "CreateInteraction":
+        return None
+    validator = validator_for(exchange.operation, env.contract)
+    data = validator.decoder.decode(exchange.request_body).instance
+    channel = data.get("Channel") if isinstance(data, dict) else None
+    if isinstance(channel, dict):
+        return f"cell:{channel.get('type')}/{channel.get('initiated_by')}"
+    return None
+
+
+def no_server_error(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends "never 5xx": whatever the request, the service answers it (400 for junk)."""
+    if exchange.status >= 500:
+        return _finding("no_server_error", exchange, f"HTTP {exchange.status}: the server failed on this request")
+    return []
+
+
+def error_body(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends the wire's error shape: 4xx are `application/json` `{code, message, more_info,
+    status}` (never `type` with `title`), with the code the document gives that status."""
+    status = exchange.status
+    if not 400 <= status < 500:
+        return []
+    if exchange.content_type != "application/json":
+        return _finding(
+            "error_body", exchange, f"HTTP {status} error served as {exchange.content_type or 'no content type'}, "
+            "expected application/json with the vendor's error body"
+        )
+    body = exchange.json()
+    _, validator = _response_validator(env.contract, exchange.operation, status)
+    if validator is None:
+        validator = _vendor_error_validator(env.contract)
+    if not validator.is_valid(body):
+        return _finding(
+            "error_body", exchange, f"HTTP {status} error body is not the vendor's: {_first_error(validator, body)}"
+        )
+    if isinstance(body, dict) and body.get("status") != status:
+        return _finding("error_body", exchange, f"error body says status {body.get('status')!r}, HTTP says {status}")
+    return []
+
+
+def response_conforms(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends the documented responses: a documented status, JSON, and the body its schema says
+    (SID patterns, required members such as `links`)."""
+    status = exchange.status
+    if status >= 500 or (400 <= status < 500):
+        return []  # no_server_error / error_body
+    documented, validator = _response_validator(env.contract, exchange.operation, status)
+    if not documented:
+        declared = ", ".join(str(s) for s in env.operation(exchange).success_statuses)
+        return _finding(
+            "response_conforms", exchange, f"HTTP {status} is not a documented answer of {exchange.operation} "
+            f"(documented: {declared})"
+        )
+    if exchange.content_type != "application/json":
+        return _finding(
+            "response_conforms", exchange, f"HTTP {status} served as {exchange.content_type or 'no content type'}, "
+            "documented as application/json"
+        )
+    body = exchange.json()
+    if validator is not None and not validator.is_valid(body):
+        return _finding("response_conforms", exchange, f"response body {_first_error(validator, body)}")
+    return []
+
+
+def absolute_urls(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends `format: uri` members (url, links, list meta): absolute, so that the vendor client
+    can follow `next_page_url` exactly as given."""
+    if not 200 <= exchange.status < 300 or exchange.content_type != "application/json":
+        return []
+    op = env.operation(exchange)
+    responses = env.contract.document["paths"][op.path][op.method.lower()].get("responses", {})
+    node = responses.get(str(exchange.status))
+    if node is None:
+        return []
+    if "$ref" in node:
+        node = env.contract.resolve(node["$ref"])
+    schema = ((node.get("content") or {}).get("application/json") or {}).get("schema")
+    for pointer, value in _uri_values(env.contract, schema, exchange.json(), ""):
+        parts = urlsplit(value)
+        if not (parts.scheme in ("http", "https") and parts.netloc):
+            return _finding("absolute_urls", exchange, f"{pointer or '/'} is {value!r}, not an absolute URL")
+    return []
+
+
+def _uri_values(contract: Contract, schema: Any, value: Any, pointer: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if not isinstance(schema, Mapping) or depth > 32:
+        return
+    if "$ref" in schema:
+        yield from _uri_values(contract, contract.resolve(schema["$ref"]), value, pointer, depth + 1)
+    for sub in schema.get("allOf", ()):
+        yield from _uri_values(contract, sub, value, pointer, depth + 1)
+    if schema.get("format") == "uri" and isinstance(value, str):
+        yield pointer, value
+    if isinstance(value, dict):
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in value:
+                yield from _uri_values(contract, sub, value[name], f"{pointer}/{name}", depth + 1)
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(value[:20]):
+            yield from _uri_values(contract, schema["items"], item, f"{pointer}/{index}", depth + 1)
+
+
+def page_size_honoured(env: CheckEnv, exchange: Exchange) -> list[Finding]:
+    """Defends `PageSize` on lists: a page holds at most PageSize items and says so in meta."""
+    op = env.operation(exchange)
+    if not any(name == "PageSize" for name, _ in op.query_parameters) or exchange.status != 200:
+        return []
+    query = dict(parse_qsl(urlsplit(exchange.url).query))
+    size = query.get("PageSize", "")
+    body = exchange.json()
+    if not size.isdigit() or not isinstance(body, dict):
+        return []
+    meta = body.get("meta")
+    key = meta.get("key") if isinstance(meta, dict) else None
+    items = body.get(key) if isinstance(key, str) else None
+    if isinstance(items, list) and len(items) > int(size):
+        return _finding(
+            "page_size_honoured", exchange, f"PageSize={size} but the page holds {len(items)} {key}"
+        )
+    return []
+
+
+CHECKS: dict[str, Check] = {
+    "contract_verdict": contract_verdict,
+    "no_server_error": no_server_error,
+    "error_body": error_body,
+    "response_conforms": response_conforms,
+    "absolute_urls": absolute_urls,
+    "page_size_honoured": page_size_honoured,
+}
+"""Our per-exchange checks, by the name a failure carries."""

@@ -1,0 +1,178 @@
+"""Schemathesis as the engine: load the contract's engine view, configure, execute, collect.
+
+Extension points used (no copy of Schemathesis code): `schemathesis.Config` for base URL, auth,
+phases, checks, examples, seed and workers; `@schemathesis.serializer` for form bodies
+(`serializers`); `@schemathesis.check` for ours (`checks`); `schemathesis.openapi.format` for
+realistic values (`document.register_formats`); `schema.app` for the in-process mock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..contract import Contract
+from . import serializers
+from .checks import CHECKS, CheckEnv
+from .document import engine_document, register_formats
+from .report import Exchange, Finding
+from .target import Target
+
+REPLACED_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
+"""Built-ins whose notion of valid is Schemathesis' reading of the schema; `contract_verdict`
+judges with the contract's validator instead."""
+
+_active: CheckEnv | None = None
+_active_lock = threading.Lock()
+_registered = False
+
+
+def _exchange(response: Any, operation: str) -> Exchange:
+    request = response.request
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = {k: v for k, v in dict(request.headers).items() if k.lower() != "authorization"}
+    response_headers = {}
+    for name, value in dict(response.headers).items():
+        response_headers[name] = value[0] if isinstance(value, list) and value else str(value)
+    return Exchange(
+        operation=operation,
+        method=str(request.method),
+        url=str(request.url),
+        request_headers=headers,
+        request_body=bytes(body),
+        status=int(response.status_code),
+        response_headers=response_headers,
+        response_body=bytes(response.content or b""),
+        authenticated="authorization" in {k.lower() for k in dict(request.headers)},
+    )
+
+
+def register() -> None:
+    """Register our serializer and our checks with Schemathesis (once per process)."""
+    global _registered
+    if _registered:
+        return
+    import schemathesis
+
+    serializers.register()
+
+    @schemathesis.check
+    def contract_kit(ctx: Any, response: Any, case: Any) -> bool | None:
+        """contract-kit's checks (checks.CHECKS), judged by the contract document."""
+        env = _active
+        if env is None:
+            return None
+        op = serializers.operation_of(case.method, case.path, env.contract)
+        if op is None:
+            return None
+        found = env.evaluate(_exchange(response, op.operation_id))
+        if found:
+            first = found[0]
+            rule = f" [rule {first.rule}]" if first.rule else ""
+            raise AssertionError(f"{first.check}{rule}: {first.message}")
+        return None
+
+    _registered = True
+
+
+def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str, ...], max_examples: int,
+                 seed: int, workers: int, read_only: bool) -> Any:
+    import schemathesis
+
+    document = engine_document(contract)
+    register_formats(document)
+    config = schemathesis.Config.from_dict({
+        "seed": seed,
+        "generation": {"max-examples": max_examples, "database": "none"},
+        "workers": workers,
+        "request-timeout": 30,
+        "checks": {name: {"enabled": False} for name in REPLACED_CHECKS},
+        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
+                   "fuzzing": {"enabled": True}, "stateful": {"enabled": not read_only}},
+    })
+    schema: Any = schemathesis.openapi.from_dict(document, config=config)
+    if target.app is not None:
+        schema.app = target.app
+    auth = target.credentials.auth if target.credentials else None
+    schema.config.update(base_url=target.base_url, basic_auth=auth)
+    if operation_ids:
+        schema = schema.include(operation_id=list(operation_ids))
+    if read_only:
+        schema = schema.include(method="GET")
+    return schema
+
+
+def execute(
+    contract: Contract,
+    target: Target,
+    env: CheckEnv,
+    *,
+    operation_ids: tuple[str, ...] = (),
+    max_examples: int = 10,
+    seed: int = 0,
+    workers: int = 1,
+    read_only: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[str]:
+    """Run every phase; our checks record into `env`; returns run-level errors (connection...)."""
+    global _active
+    from schemathesis.engine import events, from_schema
+
+    register()
+    serializers.use_contract(contract)
+    schema = build_schema(contract, target, operation_ids=operation_ids, max_examples=max_examples,
+                          seed=seed, workers=workers, read_only=read_only)
+    labels = {f"{op.method} {op.path}": op.operation_id for op in contract.operations.values()}
+    errors: list[str] = []
+    with _active_lock:
+        _active = env
+        try:
+            scenarios = 0
+            for event in from_schema(schema).execute():
+                if isinstance(event, events.PhaseStarted):
+                    progress(f"schemathesis: {event.phase.name.value} phase…")
+                elif isinstance(event, events.ScenarioFinished):
+                    scenarios += 1
+                    _builtin_failures(event, labels, env)
+                elif isinstance(event, events.NonFatalError):
+                    text = f"{event.info.title}: {event.info.message}".splitlines()[0]
+                    if "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
+                        errors.append(f"cannot reach {target.base_url}: {text}")
+                    else:
+                        env_note(env, f"schemathesis ({event.label}): {text}")
+                elif isinstance(event, events.FatalError):
+                    errors.append(f"schemathesis stopped: {event.exception}")
+            progress(f"schemathesis: {scenarios} scenarios done")
+        finally:
+            _active = None
+    return sorted(set(errors))
+
+
+def env_note(env: CheckEnv, text: str) -> None:
+    notes = env.__dict__.setdefault("_notes", [])
+    if text not in notes:
+        notes.append(text)
+
+
+def _builtin_failures(event: Any, labels: dict[str, str], env: CheckEnv) -> None:
+    """Findings of Schemathesis' built-in checks (ours record themselves)."""
+    recorder = event.recorder
+    for case_id, nodes in recorder.checks.items():
+        for node in nodes:
+            if node.name == "contract_kit" or node.name in CHECKS or node.failure_info is None:
+                continue
+            if getattr(node.status, "value", node.status) != "failure":
+                continue
+            interaction = recorder.interactions.get(case_id)
+            if interaction is None or interaction.response is None:
+                continue
+            case = recorder.cases[case_id].value
+            operation = labels.get(f"{case.method} {case.path}", case.operation.label)
+            exchange = _exchange(interaction.response, operation)
+            failure = node.failure_info.failure
+            message = f"{failure.title}: {failure.message}".strip().replace("\n", " ")[:400]
+            with env.lock:
+                env.findings.append(Finding(node.name, message, exchange))

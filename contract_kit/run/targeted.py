@@ -1,0 +1,341 @@
+"""What the suite sends on purpose, whatever Schemathesis happens to generate.
+
+* rule-targeted negatives: for every error rule of the catalogue and every operation using it,
+  one payload from `strategies.violating` that breaks exactly that rule (wire shape);
+* per-cell positives: a valid CreateInteraction for every channel type x initiated_by cell;
+* warnings: a payload carrying each warning rule, which must be accepted;
+* edge positives: list bounds (PageSize min/max), empty optional strings;
+* junk bodies (not UTF-8, bad urlencoding, a field sent twice, JSON that is not an object);
+* stateful properties: create == fetch, updates visible on fetch, channels leave `setup`,
+  credentials required, accounts isolated.
+Every exchange goes through the same checks as Schemathesis' (`checks.CheckEnv.evaluate`);
+the scenario checks below add the properties one exchange cannot show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contract import Contract, Operation
+from .checks import CheckEnv
+from .client import Client
+from .report import Exchange, Finding
+from .safety import WriteBudget
+
+_PREFIX = re.compile(r"\^([A-Z]{2})\[")
+_SETTLE_POLLS = 10
+
+
+@dataclass
+class Resources:
+    """SIDs the run created, by prefix (KD, UO, UT, KG, UX)."""
+
+    by_prefix: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Targeted:
+    client: Client
+    env: CheckEnv
+    budget: WriteBudget
+    seed: int
+    operations: frozenset[str]
+    rules: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    resources: Resources = field(default_factory=Resources)
+    progress: Callable[[str], None] = lambda _: None
+
+    @property
+    def contract(self) -> Contract:
+        return self.env.contract
+
+    # -- sending ----------------------------------------------------------------------------------
+    def send(self, operation: str, payload: Any = None, *, raw: bytes | None = None, auth: Any = None,
+             valid_write: bool = False, params: Mapping[str, str] | None = None) -> Exchange | None:
+        """Send a payload (wire shape) to an operation on the run's resources; None when the
+        operation's path names a resource the run could not create, or the write budget is spent."""
+        op = self.contract.operation(operation)
+        path = self._path(op, params or {})
+        if path is None:
+            return None
+        if valid_write and op.method != "GET" and not self.budget.take():
+            return None
+        kwargs: dict[str, Any] = {"resources_exist": True}
+        if auth is not None:
+            kwargs["auth"] = auth
+        if raw is not None:
+            kwargs["content"] = raw
+            kwargs["content_type"] = op.media_type
+        elif op.body_pointer:
+            if isinstance(payload, str):
+                kwargs["content"], kwargs["content_type"] = payload.encode("utf-8"), op.media_type
+            elif op.is_form and isinstance(payload, Mapping):
+                kwargs["form"] = {str(k): str(v) for k, v in payload.items()}
+            else:
+                kwargs["content"], kwargs["content_type"] = json.dumps(payload).encode(), op.media_type
+        elif op.query_parameters and isinstance(payload, Mapping):
+            kwargs["query"] = {str(k): str(v) for k, v in payload.items()}
+        exchange = self.client.send(operation, op.method, path, **kwargs)
+        self.env.evaluate(exchange)
+        return exchange
+
+    def _path(self, op: Operation, params: Mapping[str, str]) -> str | None:
+        path = op.path
+        for name, pointer in op.path_parameters:
+            value = params.get(name) or self.resources.by_prefix.get(self._prefix(pointer), "")
+            if not value:
+                return None
+            path = path.replace("{" + name + "}", value)
+        return path
+
+    def _prefix(self, pointer: str) -> str:
+        node: Any = self.contract.resolve(pointer)
+        for _ in range(8):
+            if isinstance(node, Mapping) and "$ref" in node:
+                node = self.contract.resolve(node["$ref"])
+        found = _PREFIX.match(str(node.get("pattern", ""))) if isinstance(node, Mapping) else None
+        return found.group(1) if found else ""
+
+    def finding(self, check: str, exchange: Exchange, message: str, rule: str | None = None) -> None:
+        with self.env.lock:
+            self.env.findings.append(Finding(check, message, exchange, rule))
+            self.env.counts[check] = self.env.counts.get(check, 0) + 1
+
+    def passed(self, check: str) -> None:
+        with self.env.lock:
+            self.env.counts[check] = self.env.counts.get(check, 0) + 1
+
+    def wanted(self, operation: str) -> bool:
+        return operation in self.operations
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def draw_valid(self, operation: str, **pins: Any) -> Any:
+        from ..strategies import generate, payloads
+
+        return generate(payloads(operation, shape="wire", **pins), count=1, seed=self.seed)[0]
+
+    # -- the parts --------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.progress("targeted: setting up resources (create -> fetch -> children)")
+        self.setup()
+        self.progress("targeted: credentials and account isolation")
+        self.auth_scenarios()
+        if self.wanted("CreateInteraction"):
+            self.progress("targeted: one valid CreateInteraction per channel type x initiated_by cell")
+            self.cells()
+        self.progress("targeted: edge values and junk bodies")
+        self.edges()
+        self.junk()
+        self.progress("targeted: every rule broken alone")
+        self.negatives()
+        self.updates()
+
+    def setup(self) -> None:
+        """Create one interaction and one of each child, checking create == fetch on the way."""
+        created = self.send("CreateInteraction", self.draw_valid("CreateInteraction", channel_type="sms",
+                                                                  initiated_by="api"), valid_write=True)
+        if created is None or not 200 <= created.status < 300:
+            self.notes.append("could not create the interaction the stateful checks need; they were skipped")
+            return
+        body = created.json()
+        if not isinstance(body, dict):
+            body = {}
+        self.resources.by_prefix["KD"] = str(body.get("sid", ""))
+        channel = body["channel"] if isinstance(body.get("channel"), dict) else {}
+        self.resources.by_prefix["UO"] = str(channel.get("sid", ""))
+        fetched = self.send("FetchInteraction")
+        self.create_equals_fetch(created, fetched)
+        self.channel_settles()
+        for _ in range(2):
+            participant = self.send("CreateInteractionChannelParticipant",
+                                    self.draw_valid("CreateInteractionChannelParticipant"), valid_write=True)
+            self._keep("UT", participant)
+        self._keep("KG", self.send("CreateInteractionChannelInvite",
+                                   self.draw_valid("CreateInteractionChannelInvite"), valid_write=True))
+        self._keep("UX", self.send("CreateInteractionTransfer", "{}", valid_write=True))
+        for op in ("ListInteractionChannel", "ListInteractionChannelParticipant", "ListInteractionChannelInvite",
+                   "FetchInteractionChannel", "FetchInteractionTransfer"):
+            self.send(op, {"PageSize": "1"} if op.startswith("List") else None)
+
+    def _keep(self, prefix: str, exchange: Exchange | None) -> None:
+        if exchange is not None and 200 <= exchange.status < 300:
+            body = exchange.json()
+            if isinstance(body, dict) and isinstance(body.get("sid"), str):
+                self.resources.by_prefix.setdefault(prefix, body["sid"])
+
+    def create_equals_fetch(self, created: Exchange, fetched: Exchange | None) -> None:
+        """Defends "what a create returns is what a fetch returns"."""
+        if fetched is None:
+            return
+        before, after = created.json(), fetched.json()
+        if fetched.status != 200 or not isinstance(after, dict) or not isinstance(before, dict):
+            sid = before.get("sid") if isinstance(before, dict) else "?"
+            self.finding("create_equals_fetch", fetched,
+                         f"fetching the interaction just created ({sid}) got HTTP {fetched.status}")
+            return
+        keys = ("sid", "url", "interaction_context_sid", "webhook_ttid")
+        diff = [k for k in keys if before.get(k) != after.get(k)]
+        b_channel, a_channel = before.get("channel") or {}, after.get("channel") or {}
+        if isinstance(b_channel, dict) and isinstance(a_channel, dict):
+            diff += [f"channel.{k}" for k in ("sid", "type") if b_channel.get(k) != a_channel.get(k)]
+        if diff:
+            self.finding("create_equals_fetch", fetched, f"fetch differs from create in {', '.join(diff)}")
+        else:
+            self.passed("create_equals_fetch")
+
+    def channel_settles(self) -> None:
+        """Defends the channel life cycle: created in `setup`, then `active` or `failed`."""
+        last: Exchange | None = None
+        for attempt in range(_SETTLE_POLLS):
+            last = self.send("FetchInteractionChannel")
+            body = last.json() if last is not None else None
+            if last is None or not isinstance(body, dict):
+                return
+            if body.get("status") != "setup":
+                self.passed("channel_settles")
+                return
+            if self.client.target.embedded:
+                break
+            time.sleep(0.1 * (attempt + 1))
+        if last is not None:
+            self.finding("channel_settles", last, "the channel is still in `setup` after creation; it must become "
+                         "`active` or `failed`")
+
+    def auth_scenarios(self) -> None:
+        """Defends "an account's resources are not visible without valid credentials"."""
+        if "KD" not in self.resources.by_prefix:
+            return
+        creds = self.client.target.credentials
+        wrong = (creds.username, "wrong-secret") if creds else ()
+        for label, auth in (("no credentials", ()), ("a wrong secret", wrong)):
+            exchange = self.send("FetchInteraction", auth=auth)
+            if exchange is None:
+                continue
+            if exchange.status != 401:
+                self.finding("auth_required", exchange,
+                             f"fetching an interaction with {label} got HTTP {exchange.status}, expected 401")
+            else:
+                self.passed("auth_required")
+        other = self.client.target.other_account
+        if other is None:
+            self.notes.append("account isolation not checked: set CONTRACT_KIT_OTHER_ACCOUNT_SID and "
+                              "CONTRACT_KIT_OTHER_AUTH_TOKEN (a second account) to check it")
+            return
+        exchange = self.send("FetchInteraction", auth=other)
+        if exchange is None:
+            return
+        if exchange.status != 404:
+            self.finding("account_isolation", exchange,
+                         f"another account fetching this account's interaction got HTTP {exchange.status}, "
+                         "expected 404")
+        else:
+            self.passed("account_isolation")
+
+    def cells(self) -> None:
+        from ..strategies import cells
+
+        for cell in cells("CreateInteraction", self.contract):
+            payload = self.draw_valid("CreateInteraction", channel_type=cell["type"], initiated_by=cell["initiated_by"])
+            if self.send("CreateInteraction", payload, valid_write=True) is None:
+                self.notes.append(f"cell {cell['type']}/{cell['initiated_by']} not sent: the write budget is spent")
+
+    def edges(self) -> None:
+        """Boundary values the document allows: list bounds, and empty optional strings."""
+        for op in self.contract.operations.values():
+            if not self.wanted(op.operation_id):
+                continue
+            for name, pointer in op.query_parameters:
+                node = _deref(self.contract, pointer)
+                for bound in ("minimum", "maximum"):
+                    if isinstance(node.get(bound), int):
+                        self.send(op.operation_id, {name: str(node[bound])})
+            if op.body_pointer and op.is_form:
+                body = _deref(self.contract, op.body_pointer)
+                if body.get("required"):
+                    continue
+                for name, prop in (body.get("properties") or {}).items():
+                    prop = _deref(self.contract, prop) if "$ref" in prop else prop
+                    if prop.get("type") == "string" and not ({"minLength", "pattern", "enum"} & set(prop)):
+                        self.send(op.operation_id, {name: ""}, valid_write=True)
+
+    def junk(self) -> None:
+        """Bodies the wire cannot decode: each must get 400 with a vendor body, never 5xx."""
+        for op in self.contract.operations.values():
+            if not op.body_pointer or not self.wanted(op.operation_id):
+                continue
+            if op.is_form:
+                first = next(iter(_deref(self.contract, op.body_pointer).get("properties") or {"X": {}}))
+                bodies = [b"\xff\xfe=\xff", b"%zz=%%", f"{first}=a&{first}=b".encode()]
+            else:
+                bodies = [b"[1, 2]", b"{"]
+            for raw in bodies:
+                self.send(op.operation_id, raw=raw)
+
+    def negatives(self) -> None:
+        """Every rule broken alone, in every operation using it; warnings must be accepted."""
+        from ..strategies import UnrepresentableRuleError, generate, violating
+
+        for rule in self.contract.rules.values():
+            verdicts: list[str] = []
+            for operation in rule.operations:
+                if not self.wanted(operation):
+                    continue
+                try:
+                    strategy = violating(rule.id, operation, shape="wire", contract=self.contract)
+                    payload = generate(strategy, count=1, seed=self.seed)[0]
+                except UnrepresentableRuleError:
+                    verdicts.append("n/a: every form field is a string on the wire")
+                    continue
+                warning = rule.severity == "warning"
+                before = len(self.env.findings)
+                exchange = self.send(operation, payload, valid_write=warning)
+                if exchange is None:
+                    verdicts.append("n/a: not sent (write budget or missing resource)")
+                    continue
+                expected = 200 <= exchange.status < 300 if warning else exchange.status == 400
+                mine = [f for f in self.env.findings[before:] if f.exchange is exchange]
+                verdicts.append("pass" if expected and not mine else "fail")
+            if verdicts:
+                self.rules[rule.id] = ("fail" if "fail" in verdicts else "pass" if "pass" in verdicts
+                                       else verdicts[0])
+
+    def updates(self) -> None:
+        """Defends "an update is visible on fetch" (interaction, transfer, then the channel closed)."""
+        if "KD" in self.resources.by_prefix and self.wanted("UpdateInteraction"):
+            ttid = f"contract-kit-{self.seed}"
+            updated = self.send("UpdateInteraction", {"WebhookTtid": ttid}, valid_write=True)
+            if updated is not None and updated.status == 200:
+                self._visible(self.send("FetchInteraction"), "webhook_ttid", ttid, "WebhookTtid")
+        if "UX" in self.resources.by_prefix and self.wanted("UpdateInteractionTransfer"):
+            updated = self.send("UpdateInteractionTransfer", json.dumps({"status": "completed"}), valid_write=True)
+            if updated is not None and updated.status == 200:
+                self._visible(self.send("FetchInteractionTransfer"), "status", "completed", "status")
+        if "UO" in self.resources.by_prefix and self.wanted("UpdateInteractionChannel"):
+            updated = self.send("UpdateInteractionChannel", {"Status": "closed"}, valid_write=True)
+            if updated is not None and updated.status == 200:
+                self._visible(self.send("FetchInteractionChannel"), "status", "closed", "Status")
+
+    def _visible(self, fetched: Exchange | None, key: str, value: str, field_name: str) -> None:
+        if fetched is None:
+            return
+        body = fetched.json()
+        seen = body.get(key) if isinstance(body, dict) else None
+        if seen != value:
+            self.finding("update_visible", fetched,
+                         f"after updating {field_name} to {value!r}, a fetch shows {key}={seen!r}")
+        else:
+            self.passed("update_visible")
+
+
+def _deref(contract: Contract, node: Any) -> dict[str, Any]:
+    if isinstance(node, str):
+        node = contract.resolve(node)
+    for _ in range(8):
+        if isinstance(node, Mapping) and "$ref" in node and len(node) <= 2:
+            node = contract.resolve(node["$ref"])
+    return dict(node) if isinstance(node, Mapping) else {}

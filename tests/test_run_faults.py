@@ -1,0 +1,54 @@
+"""The suite catches every fault of the mock's catalogue, and passes the faithful mock, with the
+settings a user gets by default (only the seed is pinned, for reproducibility)."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_kit.mock import CATALOGUE
+from contract_kit.run import RunOptions, run_suite
+
+# fault -> the check (or rule) names any one of which must name it in the findings
+EXPECTED: dict[str, set[str]] = {
+    "accept-rule": {"customer.media_channel_sid"},
+    "reject-cell": {"cell:email/api"},
+    "crash-on-edge": {"no_server_error", "not_a_server_error"},
+    "crash-on-junk": {"no_server_error", "not_a_server_error"},
+    "non-vendor-error": {"error_body"},
+    "wrong-error-code": {"error_body"},
+    "wrong-status": {"response_conforms", "status_code_conformance"},
+    "wrong-content-type": {"response_conforms", "content_type_conformance"},
+    "malformed-sid": {"response_conforms", "response_schema_conformance"},
+    "missing-links": {"response_conforms", "response_schema_conformance"},
+    "relative-next-page": {"absolute_urls"},
+    "lost-state": {"create_equals_fetch"},
+    "ignored-updates": {"update_visible"},
+    "stuck-in-setup": {"channel_settles"},
+    "ignore-page-size": {"page_size_honoured"},
+    "no-auth-check": {"auth_required", "ignored_auth"},
+    "cross-account-leak": {"account_isolation"},
+}
+DEFAULTS = RunOptions()
+
+
+def test_every_fault_of_the_catalogue_has_an_expectation() -> None:
+    assert set(EXPECTED) == set(CATALOGUE)
+
+
+def test_faithful_mock_conforms_with_default_settings() -> None:
+    result = run_suite(RunOptions(seed=1))
+    assert result.findings == [], [f"{f.check} {f.rule} {f.message}" for f in result.findings[:5]]
+    assert result.exit_code == 0
+    assert len(result.operations) == 14
+    error_rules = {r for r, rule in __import__("contract_kit.contract").contract.default_contract().rules.items()
+                   if rule.severity == "error" and rule.operations}
+    assert error_rules <= set(result.rules)
+    assert all(result.rules[r] == "pass" or result.rules[r].startswith("n/a") for r in error_rules)
+
+
+@pytest.mark.parametrize("fault", sorted(CATALOGUE))
+def test_each_fault_fails_the_run_and_is_named(fault: str) -> None:
+    result = run_suite(RunOptions(seed=1, faults=(fault,), max_examples=DEFAULTS.max_examples))
+    assert result.exit_code == 1
+    names = {f.check for f in result.findings} | {f.rule for f in result.findings if f.rule}
+    assert names & EXPECTED[fault], sorted(names)
