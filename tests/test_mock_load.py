@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import tracemalloc
@@ -95,9 +94,7 @@ def test_memory_is_flat_under_the_store_bound() -> None:
 
 
 @pytest.mark.slow
-def test_soak_8_clients_x_5000(server: MockServer, request: pytest.FixtureRequest) -> None:
-    if not os.environ.get("CONTRACT_KIT_SLOW") and "slow" not in str(request.config.getoption("-m")):
-        pytest.skip("a soak: opt in with -m slow or CONTRACT_KIT_SLOW=1")
+def test_soak_8_clients_x_5000(server: MockServer) -> None:
     created, statuses = _load(server, 8, 5000)
     assert not [s for s in statuses if s >= 500]
     store: Store = server.app.state.mock.store
