@@ -38,72 +38,29 @@ from contract_kit.mock.auth import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # no
 from contract_kit.validate import validate  # noqa: E402
 from contract_kit.wire import encode_form  # noqa: E402
 
-REFERENCE = Path("/work/shared/reference/twilio_flex_v1_interactions.yaml")
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "openapi" / "vendor" / "twilio_flex_v1_interactions.yaml"
+EXAMPLES = ROOT / "examples" / "payloads"
 HOST = "127.0.0.1"
-WS, WQ, WK, CH = "WS" + "1" * 32, "WQ" + "2" * 32, "WK" + "3" * 32, "CH" + "4" * 32
-PARTICIPANTS = {
-    "sms": {"address": "+15555550123", "proxy_address": "+15555550100"},
-    "whatsapp": {"address": "whatsapp:+15555550123", "proxy_address": "whatsapp:+15555550100"},
-    "web": {"identity": "customer-1"},
-    "chat": {"identity": "customer-1"},
-    "email": {"level": "to", "address": "customer@example.com"},
-    "messenger": {"address": "messenger:1234"},
-    "gbm": {"address": "gbm:1234"},
-}
 
 
-# -- payloads -------------------------------------------------------------------------------------
-def valid_payload(kind: str, initiated_by: str) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    channel: dict[str, Any] = {"type": kind, "initiated_by": initiated_by, "properties": properties}
-    routing: dict[str, Any] = {"properties": {"workspace_sid": WS}}
-    if initiated_by == "customer":
-        properties["media_channel_sid"] = CH
-    if kind == "email" and initiated_by != "customer":
-        properties.update({"from": "support@example.com", "from_name": "Support"})
-    if initiated_by == "agent":
-        channel["participants"] = [PARTICIPANTS[kind]]
-        routing["properties"].update({"queue_sid": WQ, "worker_sid": WK})
-    return {"Channel": channel, "Routing": routing}
-
-
+# -- payloads: the shipped examples (one valid per cell, one invalid per rule) ---------------------
 def valid_payloads() -> list[dict[str, Any]]:
-    cells = [(k, i) for k in PARTICIPANTS for i in ("customer", "agent", "api")]
-    return [valid_payload(k, i) for k, i in cells]
+    """The 21 valid CreateInteraction payloads, one per channel type x initiated_by cell."""
+    return [json.loads(p.read_text()) for p in sorted((EXAMPLES / "valid").glob("*.json"))]
 
 
 def invalid_payloads() -> dict[str, dict[str, Any]]:
-    """One payload per broken rule (rule id -> payload), each otherwise valid."""
+    """One CreateInteraction payload per error rule (rule id -> payload), each breaking only that rule.
+
+    Only rules that can be broken on the wire count (a form field is always a string, so e.g.
+    `webhook_ttid`, which only asks for a string, cannot be).
+    """
     out: dict[str, dict[str, Any]] = {}
-
-    def breaking(rule: str, kind: str, initiated_by: str, change: Any) -> None:
-        payload = json.loads(json.dumps(valid_payload(kind, initiated_by)))
-        change(payload)
-        out[rule] = payload
-
-    breaking("channel.required", "sms", "api", lambda p: p.pop("Channel"))
-    breaking("channel.type", "sms", "api", lambda p: p["Channel"].update(type="fax"))
-    breaking("channel.type/voice", "sms", "api", lambda p: p["Channel"].update(type="voice"))
-    breaking("channel.initiated_by", "sms", "api", lambda p: p["Channel"].update(initiated_by="bot"))
-    breaking("channel.sid", "sms", "api", lambda p: p["Channel"].update(sid="UO123"))
-    breaking("customer.media_channel_sid", "sms", "customer", lambda p: p["Channel"]["properties"].clear())
-    breaking("email.from", "email", "api", lambda p: p["Channel"]["properties"].pop("from"))
-    breaking("agent.participants", "chat", "agent", lambda p: p["Channel"].update(participants=[]))
-    breaking("participant.sms", "sms", "agent", lambda p: p["Channel"]["participants"][0].update(address="555"))
-    breaking(
-        "participant.whatsapp",
-        "whatsapp",
-        "agent",
-        lambda p: p["Channel"]["participants"][0].update(address="+15555550123"),
-    )
-    breaking("participant.chat", "web", "agent", lambda p: p["Channel"]["participants"][0].pop("identity"))
-    breaking("participant.email", "email", "agent", lambda p: p["Channel"]["participants"][0].update(level="from"))
-    breaking("routing.required", "sms", "api", lambda p: p.pop("Routing"))
-    breaking("routing.workspace_sid", "sms", "api", lambda p: p["Routing"]["properties"].update(workspace_sid="WS1"))
-    breaking("routing.agent", "sms", "agent", lambda p: p["Routing"]["properties"].pop("worker_sid"))
-    breaking("routing.priority", "sms", "api", lambda p: p["Routing"]["properties"].update(priority=-1))
-    breaking("interaction_context_sid", "sms", "api", lambda p: p.update(InteractionContextSid="HQ1"))
-    breaking("channel.json", "sms", "api", lambda p: p.update(Channel="{not json"))
+    for path in sorted((EXAMPLES / "invalid").glob("*.json")):
+        payload = json.loads(path.read_text())
+        if isinstance(payload, dict) and not validate(form_body(payload)).valid:
+            out[path.stem] = payload
     return out
 
 
