@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "mock": "contract_kit.commands.mock:mock_command",
     "run": "contract_kit.commands.run:run_command",
     "drift": "contract_kit.commands.drift:drift_command",
+    "cassettes": "contract_kit.commands.cassettes:cassettes_command",
 }
 
 

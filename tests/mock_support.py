@@ -3,16 +3,13 @@ every response the tests see against the contract's response schemas."""
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
-
-from contract_kit.contract import Contract, default_contract
+from contract_kit.contract import Contract
+from contract_kit.responses import ResponseChecker as LibraryResponseChecker
 
 TYPES = ("sms", "whatsapp", "web", "chat", "email", "messenger", "gbm")
 INITIATED_BY = ("customer", "agent", "api")
@@ -105,49 +102,12 @@ class ResponseRecorder:
 
 
 class ResponseChecker:
-    """Every response against the document: a declared status, JSON, and the declared schema."""
+    """Every recorded response against the document (`contract_kit.responses` does the checking)."""
 
     def __init__(self, contract: Contract | None = None) -> None:
-        self.contract = contract or default_contract()
-        self._routes = [
-            (op.method, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", op.path) + "$"), op)
-            for op in self.contract.operations.values()
-        ]
-        self._compiled: dict[str, Any] = {}
+        self._checker = LibraryResponseChecker(contract)
 
     def problems(self, seen: Seen) -> list[str]:
         where = f"{seen.method} {seen.path} -> {seen.status}"
-        op = next((o for m, rx, o in self._routes if m == seen.method and rx.match(seen.path)), None)
-        try:
-            body = json.loads(seen.body)
-        except ValueError:
-            return [f"{where}: body is not JSON: {seen.body[:80]!r}"]
-        if not seen.content_type.startswith("application/json"):
-            return [f"{where}: content type {seen.content_type!r}"]
-        if op is None:  # not an operation of the document: must still be a vendor error
-            return self._against(where, "/components/schemas/VendorError", body)
-        responses = self.contract.document["paths"][op.path][op.method.lower()]["responses"]
-        if str(seen.status) not in responses:
-            if seen.status in (405, 413):
-                return self._against(where, "/components/schemas/VendorError", body)
-            return [f"{where}: status not declared for {op.operation_id}"]
-        response = responses[str(seen.status)]
-        pointer = (
-            response["$ref"][1:]
-            if "$ref" in response
-            else f"/paths/{_escape(op.path)}/{op.method.lower()}/responses/{seen.status}"
-        )
-        return self._against(where, pointer + "/content/application~1json/schema", body)
-
-    def _against(self, where: str, pointer: str, body: Any) -> list[str]:
-        validator = self._compiled.get(pointer)
-        if validator is None:
-            node = self.contract.resolve(pointer)
-            root = {**node, "components": self.contract.document["components"]}
-            validator = jsonschema_rs.Draft202012Validator(root, validate_formats=True)
-            self._compiled[pointer] = validator
-        return [f"{where}: {e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+        found = self._checker.problems(seen.method, seen.path, seen.status, seen.content_type, seen.body)
+        return [f"{where}: {problem}" for problem in found]

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from ..contract import Contract
 from .faults import Faults
-from .store import FAILING_SIDS, Channel, Interaction, Invite, Participant, Store, Transfer, new_sid
+from .store import FAILING_SIDS, Channel, Interaction, Invite, Participant, Store, Transfer
 
 DEFAULT_PAGE_SIZE = 50
 _TOKEN = re.compile(r"^PT([0-9]{1,18})$")
@@ -225,9 +225,9 @@ def _matches(call: Call, schema: str, value: Any) -> bool:
 def create_interaction(call: Call) -> Result:
     channel_in = _obj(call.data.get("Channel"))
     routing = call.data.get("Routing")
-    interaction_sid = new_sid("KD")
+    interaction_sid = call.store.new_sid("KD")
     given = channel_in.get("sid")
-    channel_sid = given if isinstance(given, str) and given else new_sid("UO")
+    channel_sid = given if isinstance(given, str) and given else call.store.new_sid("UO")
     workspace = _obj(_obj(routing).get("properties")).get("workspace_sid")
     media = _obj(channel_in.get("properties")).get("media_channel_sid")
     failure = FAILING_SIDS.get(workspace) if isinstance(workspace, str) else None
@@ -298,7 +298,8 @@ def list_invites(call: Call) -> Result:
 def create_invite(call: Call) -> Result:
     channel = _channel(call)
     routing = call.data.get("Routing")
-    invite = Invite(new_sid("KG"), channel.interaction_sid, channel.sid, routing if isinstance(routing, dict) else None)
+    routing = routing if isinstance(routing, dict) else None
+    invite = Invite(call.store.new_sid("KG"), channel.interaction_sid, channel.sid, routing)
     call.store.add_child(channel.invites, invite.sid, invite)
     return 200, render_invite(call, invite)
 
@@ -313,7 +314,7 @@ def create_participant(call: Call) -> Result:
     channel = _channel(call)
     routing = call.data.get("RoutingProperties")
     participant = Participant(
-        sid=new_sid("UT"),
+        sid=call.store.new_sid("UT"),
         type=str(call.data.get("Type", "unknown")),
         interaction_sid=channel.interaction_sid,
         channel_sid=channel.sid,
@@ -340,7 +341,7 @@ def create_transfer(call: Call) -> Result:
     source, target = body.get("from"), body.get("to")
     now = _now()
     transfer = Transfer(
-        sid=new_sid("UX"),
+        sid=call.store.new_sid("UX"),
         account_sid=call.account,
         interaction_sid=channel.interaction_sid,
         channel_sid=channel.sid,

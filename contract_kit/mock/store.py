@@ -15,10 +15,14 @@ Channel life cycle (deterministic): a channel is created in `setup`; the first r
 fetch or a list) at least `settle_delay` seconds after its creation (default 0: the first read)
 moves it to `active`, or to `failed` with `error_code`/`error_message` when its interaction was
 created with a documented failing SID (see `FAILING_SIDS`).
+
+SIDs are random (uuid4) unless the store is given a `seed`: then every run of the same requests
+gets the same SIDs (what `cassettes/record.py` uses to re-record the shipped cassettes byte for byte).
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
@@ -132,6 +136,7 @@ class Store:
         max_interactions: int = MAX_INTERACTIONS,
         max_bytes: int = MAX_BYTES,
         max_children: int = MAX_CHILDREN,
+        seed: int | None = None,
     ) -> None:
         self.max_interactions = max_interactions
         self.max_bytes = max_bytes
@@ -140,6 +145,15 @@ class Store:
         self._accounts: dict[str, OrderedDict[str, Interaction]] = {}
         self._bytes: dict[str, int] = {}
         self.evicted = 0
+        self._random = random.Random(seed) if seed is not None else None
+
+    def new_sid(self, prefix: str) -> str:
+        """A new SID: random (uuid4), or from a seeded sequence when the store was given `seed`,
+        so that a scripted scenario gets the same SIDs on every run (recorded cassettes)."""
+        if self._random is None:
+            return new_sid(prefix)
+        with self.lock:
+            return f"{prefix}{self._random.getrandbits(128):032x}"
 
     def add(self, interaction: Interaction) -> None:
         with self.lock:

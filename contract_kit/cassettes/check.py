@@ -1,0 +1,310 @@
+"""Re-validating recorded traffic against the contract.
+
+Each recorded interaction is matched to its operation by method and path (`contract_kit.routes`,
+derived from the document's paths). Then:
+
+* the request, as it travelled (form body, JSON body or query string), is validated with
+  `contract_kit.validate`; a request the contract rejects is a problem when it was answered 2xx
+  (the server accepted what the contract forbids), or always with `strict_requests`;
+* a request the contract accepts but the server answered 400 is a problem (the contract is looser
+  than the server);
+* the response must conform (`contract_kit.responses`): a declared status, JSON, the schema;
+* a secret anywhere in the recording is a problem (`contract_kit.cassettes.secrets`).
+
+`check_cassette(path)` reads a cassette file; `check_interactions(pairs)` takes vcrpy's in-memory
+`(Request, response)` pairs (what the pytest plugin checks at the end of a test).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from ..contract import Contract, Operation, default_contract
+from ..responses import ResponseChecker
+from ..validate import Violation, validate
+from .secrets import Scrubber
+
+ProblemKind = Literal[
+    "accepted-invalid", "invalid-request", "rejected-valid", "response", "secret", "unknown-operation"
+]
+CASSETTE_PATTERNS = ("*.yaml", "*.yml")
+
+
+class CassetteError(Exception):
+    """A cassette file that cannot be read or is not a vcrpy cassette."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a recorded interaction (or a cassette)."""
+
+    kind: ProblemKind
+    message: str
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "rule": self.rule}
+
+
+@dataclass(frozen=True)
+class InteractionReport:
+    """The verdict on one recorded request and its response."""
+
+    index: int
+    method: str
+    uri: str
+    status: int
+    operation: str | None
+    violations: tuple[Violation, ...] = ()
+    """The request's violations of the contract (also those of requests rightly rejected)."""
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.uri).path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "method": self.method,
+            "uri": self.uri,
+            "status": self.status,
+            "operation": self.operation,
+            "ok": self.ok,
+            "violations": [v.to_dict() for v in self.violations],
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class CassetteReport:
+    """The verdict on one cassette: every interaction, and what concerns the file as a whole."""
+
+    source: str
+    interactions: tuple[InteractionReport, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    error: str | None = None
+    """Why the cassette could not be read (then nothing else was checked)."""
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None
+
+    @property
+    def ok(self) -> bool:
+        return self.readable and not self.problems and all(i.ok for i in self.interactions)
+
+    def all_problems(self) -> Iterator[tuple[InteractionReport | None, Problem]]:
+        yield from ((None, p) for p in self.problems)
+        for interaction in self.interactions:
+            yield from ((interaction, p) for p in interaction.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "readable": self.readable,
+            "error": self.error,
+            "ok": self.ok,
+            "problems": [p.to_dict() for p in self.problems],
+            "interactions": [i.to_dict() for i in self.interactions],
+        }
+
+    def describe(self) -> list[str]:
+        """One line per problem, as a person reads them (empty when the cassette is clean)."""
+        if self.error is not None:
+            return [f"{self.source}: unreadable: {self.error}"]
+        lines = []
+        for interaction, problem in self.all_problems():
+            if interaction is None:
+                lines.append(f"{self.source}: {problem.kind}: {problem.message}")
+            else:
+                op = interaction.operation or "no operation"
+                where = f"{self.source}#{interaction.index} {interaction.method} {interaction.path} ({op})"
+                lines.append(f"{where} -> {interaction.status}: {problem.kind}: {problem.message}")
+        return lines
+
+
+@dataclass
+class CassetteChecker:
+    """Checks recorded interactions against a contract; reusable across cassettes."""
+
+    contract: Contract = field(default_factory=default_contract)
+    secrets: Iterable[str] = ()
+    strict_requests: bool = False
+    """Every request must satisfy the contract, even one the server rightly rejected."""
+
+    def __post_init__(self) -> None:
+        self.responses = ResponseChecker(self.contract)
+        self.scrubber = Scrubber(self.secrets)
+
+    def check_file(self, path: str | os.PathLike[str]) -> CassetteReport:
+        source = os.fspath(path)
+        try:
+            text, pairs = load_cassette(path)
+        except CassetteError as exc:
+            return CassetteReport(source, error=str(exc))
+        report = self.check_interactions(pairs, source)
+        if not any(p.kind == "secret" for _, p in report.all_problems()):
+            leaked = self.scrubber.find(text, "the cassette file")
+            if leaked:
+                extra = tuple(Problem("secret", message) for message in leaked)
+                return CassetteReport(source, report.interactions, report.problems + extra)
+        return report
+
+    def check_interactions(self, pairs: Iterable[tuple[Any, Mapping[str, Any]]], source: str) -> CassetteReport:
+        """Check vcrpy `(Request, response dict)` pairs."""
+        return CassetteReport(source, tuple(self.check_one(i, req, resp) for i, (req, resp) in enumerate(pairs)))
+
+    def check_one(self, index: int, request: Any, response: Mapping[str, Any]) -> InteractionReport:
+        method = str(request.method).upper()
+        uri = str(request.uri)
+        status = int((response.get("status") or {}).get("code", 0))
+        headers = _headers(response.get("headers"))
+        body = _bytes((response.get("body") or {}).get("string"))
+        request_body = _bytes(request.body)
+        secrets = [
+            Problem("secret", message)
+            for message in (
+                self.scrubber.find_in_headers(dict(request.headers), "the request")
+                + self.scrubber.find(uri, "the request URL")
+                + self.scrubber.find(request_body.decode("utf-8", "replace"), "the request body")
+                + self.scrubber.find_in_headers(headers, "the response")
+                + self.scrubber.find(body.decode("utf-8", "replace"), "the response body")
+            )
+        ]
+        op = self.responses.routes.match(method, uri)
+        if op is None:
+            unknown = Problem("unknown-operation", f"{method} {urlsplit(uri).path} is no operation of the contract")
+            return InteractionReport(index, method, uri, status, None, (), (unknown, *secrets))
+        violations = self._request_violations(op, uri, request_body)
+        problems = self._verdict(op, status, violations)
+        content_type = _first(headers, "content-type")
+        problems += [
+            Problem("response", message)
+            for message in self.responses.problems(method, uri, status, content_type, body, operation=op)
+        ]
+        problems += secrets
+        return InteractionReport(index, method, uri, status, op.operation_id, violations, tuple(problems))
+
+    def _request_violations(self, op: Operation, uri: str, body: bytes) -> tuple[Violation, ...]:
+        payload: bytes | str | None
+        if op.body_pointer:
+            payload = body if body.strip() or op.is_form or _body_required(self.contract, op) else b"{}"
+        elif op.query_parameters:
+            payload = urlsplit(uri).query
+        else:
+            return ()
+        return validate(payload, op.operation_id, contract=self.contract).violations
+
+    def _verdict(self, op: Operation, status: int, violations: Sequence[Violation]) -> list[Problem]:
+        errors = [v for v in violations if v.severity == "error"]
+        if errors and self.strict_requests:
+            lead = f"the request breaks the contract (answered {status})"
+            return [Problem("invalid-request", f"{lead}: {_show(v)}", v.rule) for v in errors]
+        if errors and 200 <= status < 300:
+            lead = f"answered {status} to a request that breaks the contract"
+            return [Problem("accepted-invalid", f"{lead}: {_show(v)}", v.rule) for v in errors]
+        if not errors and status == 400:
+            return [Problem("rejected-valid", f"answered 400 to a request the contract accepts for {op.operation_id}")]
+        return []
+
+
+def load_cassette(path: str | os.PathLike[str]) -> tuple[str, list[tuple[Any, dict[str, Any]]]]:
+    """(raw text, [(vcrpy Request, response dict)]) of a cassette file; `CassetteError` if unreadable."""
+    from vcr.serialize import deserialize
+    from vcr.serializers import yamlserializer
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"cannot read {os.fspath(path)}: {exc}") from exc
+    try:
+        loaded = deserialize(text, yamlserializer)
+    except Exception as exc:  # yaml errors, missing keys, wrong types: anything that is no cassette
+        raise CassetteError(f"not a vcrpy cassette: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from exc
+    requests, responses = loaded[0], loaded[1]
+    if not all(isinstance(r, dict) for r in responses):
+        raise CassetteError("not a vcrpy cassette: a response is not a mapping")
+    return text, list(zip(requests, responses, strict=True))
+
+
+def cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files named directly, and every `*.yaml`/`*.yml` beneath the directories named, sorted."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted({p for pattern in CASSETTE_PATTERNS for p in path.rglob(pattern) if p.is_file()})
+        else:
+            found.append(path)
+    return found
+
+
+def check_cassette(
+    path: str | os.PathLike[str],
+    *,
+    contract: Contract | None = None,
+    secrets: Iterable[str] = (),
+    strict_requests: bool = False,
+) -> CassetteReport:
+    """Check every interaction of one cassette file against the contract."""
+    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests)
+    return checker.check_file(path)
+
+
+def check_cassettes(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    contract: Contract | None = None,
+    secrets: Iterable[str] = (),
+    strict_requests: bool = False,
+) -> list[CassetteReport]:
+    """Check the cassettes of `paths` (files, or directories searched for `*.yaml`/`*.yml`)."""
+    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests)
+    return [checker.check_file(path) for path in cassette_files(paths)]
+
+
+def _show(violation: Violation) -> str:
+    return f"[{violation.rule}] {violation.pointer or '/'}: {violation.message}"
+
+
+def _body_required(contract: Contract, op: Operation) -> bool:
+    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
+    if "$ref" in body:
+        body = contract.resolve(body["$ref"])
+    return bool(body.get("required", False))
+
+
+def _headers(raw: Any) -> dict[str, list[str]]:
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): [str(v) for v in (vs if isinstance(vs, (list, tuple)) else [vs])] for k, vs in raw.items()}
+
+
+def _first(headers: Mapping[str, list[str]], name: str) -> str:
+    for key, values in headers.items():
+        if key.lower() == name and values:
+            return values[0]
+    return ""
+
+
+def _bytes(value: Any) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if hasattr(value, "getvalue"):
+        data = value.getvalue()
+        return data if isinstance(data, bytes) else str(data).encode("utf-8")
+    return bytes(value) if isinstance(value, (bytearray, memoryview)) else b""

@@ -1,0 +1,75 @@
+"""`contract-kit cassettes check PATH...`: is recorded Flex traffic still what the contract says?"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.group("cassettes")
+def cassettes_command() -> None:
+    """Recorded Flex traffic (vcrpy cassettes) against the contract."""
+
+
+@cassettes_command.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people and CI logs, json for tools.",
+)
+@click.option(
+    "--strict-requests",
+    is_flag=True,
+    help="Every recorded request must satisfy the contract, even one the server rightly rejected.",
+)
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="VALUE",
+    help="A value that must not appear in any cassette (repeatable); "
+    "$TWILIO_AUTH_TOKEN and $TWILIO_API_SECRET are always looked for.",
+)
+def check_command(paths: tuple[str, ...], output_format: str, strict_requests: bool, secrets: tuple[str, ...]) -> None:
+    """Check every interaction of the cassettes in PATHS (files, or directories of *.yaml/*.yml).
+
+    Each recorded request is matched to its operation by method and path and validated as it
+    travelled; a request the contract rejects must not have been answered 2xx, one it accepts must
+    not have been answered 400; each response must have a declared status and a body its schema
+    accepts; no credential may appear anywhere. Exit 0: all clean. Exit 1: a problem. Exit 2: a
+    cassette cannot be read (the others are still checked and reported), or no cassette was found.
+    """
+    from ..cassettes import cassette_files, check_cassettes
+
+    files = cassette_files(paths)
+    if not files:
+        click.echo(f"contract-kit cassettes check: no cassette (*.yaml, *.yml) in {' '.join(paths)}", err=True)
+        sys.exit(2)
+    reports = check_cassettes(files, secrets=secrets, strict_requests=strict_requests)
+    unreadable = sum(not r.readable for r in reports)
+    with_problems = sum(r.readable and not r.ok for r in reports)
+    interactions = sum(len(r.interactions) for r in reports)
+    problems = sum(1 for r in reports for _ in r.all_problems())
+    if output_format == "json":
+        summary = {
+            "cassettes": len(reports),
+            "interactions": interactions,
+            "problems": problems,
+            "unreadable": unreadable,
+        }
+        click.echo(json.dumps({"cassettes": [r.to_dict() for r in reports], "summary": summary}, indent=2))
+    else:
+        for report in reports:
+            for line in report.describe():
+                click.echo(line, err=not report.readable)
+        click.echo(
+            f"{len(reports)} cassette(s), {interactions} interaction(s) checked: "
+            f"{problems} problem(s) in {with_problems} cassette(s), {unreadable} unreadable"
+        )
+    sys.exit(2 if unreadable else 1 if with_problems else 0)
