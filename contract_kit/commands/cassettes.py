@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from . import format_option
+
 
 @click.group("cassettes")
 def cassettes_command() -> None:
@@ -15,14 +17,7 @@ def cassettes_command() -> None:
 
 @cassettes_command.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people and CI logs, json for tools.",
-)
+@format_option
 @click.option(
     "--strict-requests",
     is_flag=True,

@@ -7,17 +7,12 @@ import sys
 
 import click
 
+from . import format_option
+
 
 @click.command("drift")
 @click.argument("vendor_doc", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people and CI logs, json for tools.",
-)
+@format_option
 @click.option(
     "--operation-id",
     "operation_ids",

@@ -7,10 +7,11 @@ import json
 import click
 
 from ..contract import UnknownOperationError, default_contract
+from . import format_option
 
 
 @click.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @click.option("--operation", "-o", default=None, help="Only the rules of this operationId.")
 def rules_command(output_format: str, operation: str | None) -> None:
     """List every rule: id, operation, condition, severity and the vendor sentence behind it."""
