@@ -1,6 +1,10 @@
 """Benchmark `contract-kit run`: a default full run (14 operations) in process vs over loopback,
 --workers 1 vs 2, and against Prism where npm is available. Wall time and requests/s.
 
+The loopback runs test the mock served by uvicorn in a separate process (`python -m
+contract_kit.cli mock --port P`, a fresh one per run), so the server does not share the run's
+GIL: that is the shape of a real endpoint, where `--workers 2` can overlap waiting on the network.
+
     python benchmarks/run.py [--seed N] [--max-examples N]
 """
 
@@ -9,21 +13,26 @@ from __future__ import annotations
 import argparse
 import importlib
 import shutil
+import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
-from contract_kit.run import RunOptions, RunResult, UsageError, run_suite
+from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
+from contract_kit.run import RunOptions, RunResult, UsageError, run_suite  # noqa: E402
 
 ENV = {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}
 
 
 def _line(label: str, result: RunResult, wall: float) -> str:
-    return (f"{label:<34} {wall:6.1f} s  {result.cases:6d} requests  {result.cases / wall:7.0f} req/s  "
+    return (f"{label:<40} {wall:6.1f} s  {result.cases:6d} requests  {result.cases / wall:7.0f} req/s  "
             f"exit {result.exit_code}")
 
 
@@ -33,24 +42,69 @@ def _timed(options: RunOptions) -> tuple[RunResult, float]:
     return result, time.perf_counter() - started
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def mock_process(timeout: float = 30.0) -> Iterator[str]:
+    """`contract-kit mock` in its own process on a free loopback port; its URL once it listens."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "contract_kit.cli", "mock", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise RuntimeError(f"the mock process exited ({process.returncode}): {error[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the mock did not listen on port {port} within {timeout} s") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-examples", type=int, default=RunOptions().max_examples)
     args = parser.parse_args()
-    common = {"seed": args.seed, "max_examples": args.max_examples}
-    print(f"default full run, seed {args.seed}, max-examples {args.max_examples}")
+    seed, max_examples = int(args.seed), int(args.max_examples)
+    print(f"default full run, seed {seed}, max-examples {max_examples}")
+    walls: dict[tuple[str, int], float] = {}
     for workers in (1, 2):
-        result, wall = _timed(RunOptions(workers=workers, **common))
+        result, wall = _timed(RunOptions(workers=workers, seed=seed, max_examples=max_examples))
+        walls["in process", workers] = wall
         print(_line(f"in process (ASGI), workers {workers}", result, wall))
     for workers in (1, 2):
-        with MockServer() as server:
-            result, wall = _timed(RunOptions(base_url=server.url, env=ENV, workers=workers, **common))
-        print(_line(f"loopback (uvicorn), workers {workers}", result, wall))
-    _prism(common)
+        with mock_process() as url:
+            result, wall = _timed(RunOptions(base_url=url, env=ENV, workers=workers, seed=seed,
+                                             max_examples=max_examples))
+        walls["loopback", workers] = wall
+        print(_line(f"loopback (uvicorn, own process), workers {workers}", result, wall))
+    for where in ("in process", "loopback"):
+        ratio = walls[where, 1] / walls[where, 2]
+        print(f"{where}: workers 1 / workers 2 wall time = {ratio:.2f}x"
+              + (" (workers 2 faster)" if ratio > 1 else " (workers 2 NOT faster)"))
+    _prism(seed, max_examples)
 
 
-def _prism(common: dict[str, int]) -> None:
+def _prism(seed: int, max_examples: int) -> None:
     """Prism mocking the vendor's reference document, with benchmarks/mock.py's set-up helpers."""
     import tempfile
 
@@ -68,7 +122,8 @@ def _prism(common: dict[str, int]) -> None:
         try:
             helper.wait_listening(port, process)
             try:
-                result, wall = _timed(RunOptions(base_url=f"http://127.0.0.1:{port}", env=ENV, **common))
+                result, wall = _timed(RunOptions(base_url=f"http://127.0.0.1:{port}", env=ENV, seed=seed,
+                                                 max_examples=max_examples))
             except UsageError as exc:
                 print(f"prism: the run could not complete ({exc})")
                 return
@@ -76,6 +131,7 @@ def _prism(common: dict[str, int]) -> None:
                   + f", {len(result.minimal_findings())} distinct failures")
         finally:
             helper.stop(process)
+
 
 if __name__ == "__main__":
     main()

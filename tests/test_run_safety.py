@@ -1,10 +1,118 @@
-"""Against a non-loopback target: bounded valid writes, everything created is closed afterwards."""
+"""Against a non-loopback target: bounded valid writes, everything created is closed afterwards, and
+Schemathesis' phases send the write operations negative cases only (the safety net)."""
 
 from __future__ import annotations
 
-from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
-from contract_kit.run import RunOptions, Target, run_suite
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from contract_kit.contract import default_contract
+from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer, create_app
+from contract_kit.run import RunOptions, RunResult, Target, run_suite
+from contract_kit.run.checks import CheckEnv, verdict
+from contract_kit.run.report import Exchange
+from contract_kit.run.serializers import operation_of
 from contract_kit.run.target import Credentials, is_loopback
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A request as the server received it."""
+
+    method: str
+    path: str
+    body: bytes
+    user_agent: str
+
+
+class Recorder:
+    """Pure ASGI middleware: keeps every request the mock receives, in order."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+        self.seen: list[Seen] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        body = b"".join(chunks)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        self.seen.append(Seen(scope["method"], scope["path"], body, headers.get("user-agent", "")))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _credentials() -> Credentials:
+    return Credentials(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_ACCOUNT_SID,
+                       "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+
+
+def _live_run(max_writes: int, seed: int) -> tuple[RunResult, list[Seen], int]:
+    """The mock treated as if it were a live account (loopback=False), every request recorded."""
+    app = create_app()
+    recorder = Recorder(app)
+    app.add_middleware(lambda inner: _bind(recorder, inner))
+    with MockServer(app) as server:
+        target = Target(server.url, _credentials(), loopback=False, secrets=(DEFAULT_AUTH_TOKEN,))
+        result = run_suite(RunOptions(base_url=server.url, seed=seed, max_writes=max_writes), target=target)
+        created = server.app.state.mock.store.count(DEFAULT_ACCOUNT_SID)
+    return result, recorder.seen, created
+
+
+def _bind(recorder: Recorder, inner: Callable[[Scope, Receive, Send], Awaitable[None]]) -> Recorder:
+    recorder.app = inner
+    return recorder
+
+
+def _accepted_writes(seen: list[Seen]) -> list[tuple[int, Seen]]:
+    """(position, request) of every request to a write operation whose body the full contract accepts."""
+    contract = default_contract()
+    env = CheckEnv(contract)
+    out = []
+    for position, request in enumerate(seen):
+        op = _operation(request)
+        if op is None or op.method == "GET":
+            continue
+        exchange = Exchange(operation=op.operation_id, method=op.method, url="http://x" + request.path,
+                            request_headers={}, request_body=request.body, status=0, response_headers={},
+                            response_body=b"")
+        report = verdict(env, exchange)
+        if report is None or report.valid:
+            out.append((position, request))
+    return out
+
+
+def _operation(request: Seen) -> Any:
+    contract = default_contract()
+    for op in contract.operations.values():
+        parts, template = request.path.strip("/").split("/"), op.path.strip("/").split("/")
+        if op.method == request.method and len(parts) == len(template) and all(
+            t.startswith("{") or t == p for t, p in zip(template, parts, strict=True)
+        ):
+            return operation_of(op.method, op.path, contract)
+    return None
 
 
 def test_loopback_detection() -> None:
@@ -12,20 +120,39 @@ def test_loopback_detection() -> None:
     assert not is_loopback("https://flex-api.twilio.com") and not is_loopback("https://10.0.0.8")
 
 
-def test_live_target_gets_bounded_writes_and_clean_up() -> None:
-    credentials = Credentials(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_ACCOUNT_SID,
-                              "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-    with MockServer() as server:
-        # the mock, treated as if it were a live account (loopback=False)
-        target = Target(server.url, credentials, loopback=False, secrets=(DEFAULT_AUTH_TOKEN,))
-        result = run_suite(RunOptions(base_url=server.url, seed=4, max_writes=3), target=target)
-        store = server.app.state.mock.store
-        created = store.count(DEFAULT_ACCOUNT_SID)
-    accepted_writes = [f for f in result.created]
-    assert len(accepted_writes) <= 3
-    assert created <= 3
+def test_live_target_gets_bounded_writes_negative_schemathesis_writes_and_clean_up() -> None:
+    result, seen, created = _live_run(max_writes=3, seed=4)
+    assert len(result.created) <= 3 and created <= 3
     assert result.findings == [], [f.message for f in result.findings[:3]]
     assert any("write budget" in note for note in result.notes)
     assert result.cleanup[-1].endswith("0 failed")
     # every negative case was still sent
     assert result.rules["customer.media_channel_sid"] == "pass"
+
+    # The clean-up closes each channel the run created, last: those are the only valid writes
+    # allowed beyond the budget.
+    closing = sum(1 for line in result.cleanup if line.startswith(("closed channel", "channel ", "FAILED")))
+    for request in seen[len(seen) - closing:]:
+        assert request.method == "POST" and "/Channels/" in request.path
+        assert dict(parse_qsl(request.body.decode())) == {"Status": "closed"}
+    accepted = [(i, s) for i, s in _accepted_writes(seen) if i < len(seen) - closing]
+    assert len(accepted) <= 3, [(s.method, s.path, s.body[:80], s.user_agent) for _, s in accepted]
+    assert not [s for _, s in accepted if "schemathesis" in s.user_agent.lower()]
+
+    # Schemathesis did run the write operations, in negative mode: the contract rejects each body.
+    generated_writes = [s for s in seen if s.method != "GET" and "schemathesis" in s.user_agent.lower()]
+    by_operation = {op.operation_id for s in generated_writes if (op := _operation(s)) is not None}
+    assert len(generated_writes) >= 50
+    assert {"CreateInteraction", "CreateInteractionChannelParticipant"} <= by_operation, sorted(by_operation)
+    assert any("safety net" in note and "dropped" in note for note in result.notes)
+
+
+def test_write_examples_count_against_the_budget() -> None:
+    # room for the targeted set-up's writes and two of Schemathesis' valid examples, no more
+    result, seen, _ = _live_run(max_writes=7, seed=5)
+    closing = sum(1 for line in result.cleanup if line.startswith(("closed channel", "channel ", "FAILED")))
+    accepted = [s for i, s in _accepted_writes(seen) if i < len(seen) - closing]
+    assert len(accepted) <= 7
+    from_schemathesis = [s for s in accepted if "schemathesis" in s.user_agent.lower()]
+    assert len(from_schemathesis) <= 7 - 5
+    assert result.findings == [], [f.message for f in result.findings[:3]]

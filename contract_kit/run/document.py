@@ -5,29 +5,122 @@ whole CreateInteraction body. The engine view drops them, so Schemathesis genera
 unconditional shape (types, enums, patterns) and explores it; the verdict on every request it
 sends still comes from the full contract (`checks.contract_verdict`), and the conditional rules
 are exercised on purpose by `targeted`. Contact formats get the strategies' fictional values.
+
+Generating from that looser shape, Schemathesis rarely hits a CreateInteraction the contract
+accepts, so its stateful phase would rarely follow the document's links from a real create. The
+view therefore also carries valid payloads as OpenAPI `examples` of the write operations' request
+bodies: one per channel type x initiated_by cell for CreateInteraction, one for each other write
+operation, drawn deterministically (by the run's seed) from `contract_kit.strategies`, in the
+decoded shape the serializer puts on the wire. The examples phase sends them, positive fuzzing
+and the stateful phase mix them in. Against a live account each is a real write, so the run caps
+how many the view carries (`examples=`) and `safety.WriteGuard` counts them against the budget.
+
+Schemathesis' stateful phase starts from the operations its dependency analysis trusts as entry
+points, and it reads an optional `...Sid` body field of a create (CreateInteraction's
+`InteractionContextSid`) as a reference to a resource no operation produces, so it would never
+start from the create and never follow the links. The view leaves such optional fields out of the
+create's `properties` (without `additionalProperties: false` they are still allowed: looser, never
+stricter); the targeted part still breaks their rules on purpose.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from ..contract import Contract
+from ..contract import Contract, Operation
 
 _CONDITIONAL = ("if", "then", "else")
 FICTIONAL_FORMATS = {"E164": "e164", "WhatsAppAddress": "whatsapp-address"}
 """Component schema -> the strategies' format name whose values are fictional (555-01XX)."""
 
 
-def engine_document(contract: Contract) -> dict[str, Any]:
-    """A deep copy of the document without conditional subschemas, contact formats tagged."""
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def engine_document(contract: Contract, *, seed: int = 0, examples: int | None = None) -> dict[str, Any]:
+    """A deep copy of the document without conditional subschemas, contact formats tagged, and
+    valid write payloads as request-body `examples` (at most `examples` of them; None: all)."""
     document: dict[str, Any] = _strip(copy.deepcopy(dict(contract.document)))
     schemas = document.get("components", {}).get("schemas", {})
     for name, fmt in FICTIONAL_FORMATS.items():
         if isinstance(schemas.get(name), dict):
             schemas[name]["format"] = fmt
+    for op in contract.operations.values():
+        if op.method == "POST" and not op.path_parameters and op.body_pointer:
+            _drop_optional_references(document, op)
+    budget = examples
+    for op in contract.operations.values():
+        chosen = valid_examples(contract, op.operation_id, seed)
+        if budget is not None:
+            chosen, budget = chosen[:budget], max(0, budget - len(chosen))
+        if chosen:
+            media = _request_media(document, op)
+            if media is not None:
+                media["examples"] = {name: {"summary": f"valid {op.operation_id} ({name})", "value": payload}
+                                     for name, payload in chosen}
     return document
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_examples(contract: Contract, operation_id: str, seed: int) -> tuple[tuple[str, Any], ...]:
+    from ..strategies import cells, generate, payloads
+
+    op = contract.operation(operation_id)
+    if op.method not in _WRITE_METHODS or not op.body_pointer:
+        return ()
+    if operation_id == "CreateInteraction":  # every channel type x initiated_by cell
+        chosen = [(f"{c['type']}-{c['initiated_by']}", c) for c in cells(operation_id, contract)]
+    else:
+        chosen = [("valid", {})]
+    out = []
+    for name, pins in chosen:
+        payload = generate(payloads(operation_id, pins=pins, contract=contract), count=1, seed=seed)[0]
+        out.append((name, payload))
+    return tuple(out)
+
+
+def valid_examples(contract: Contract, operation_id: str, seed: int = 0) -> list[tuple[str, Any]]:
+    """(name, decoded payload) of the valid examples a write operation's request body carries."""
+    return copy.deepcopy(list(_valid_examples(contract, operation_id, seed)))
+
+
+def _drop_optional_references(document: dict[str, Any], op: Operation) -> None:
+    media = _request_media(document, op)
+    schema = media.get("schema") if media is not None else None
+    if isinstance(schema, dict) and "$ref" in schema:
+        schema = _resolve(document, schema["$ref"])
+    if not isinstance(schema, dict) or schema.get("additionalProperties") is False:
+        return
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    required = set(schema.get("required") or ())
+    for name in [n for n in properties if n.endswith("Sid") and n not in required]:
+        del properties[name]
+
+
+def _request_media(document: dict[str, Any], op: Operation) -> dict[str, Any] | None:
+    """The media type object of an operation's request body in `document`, inlined if it was a $ref."""
+    operation = document.get("paths", {}).get(op.path, {}).get(op.method.lower())
+    if not isinstance(operation, dict) or not op.media_type:
+        return None
+    body = operation.get("requestBody")
+    if isinstance(body, dict) and "$ref" in body:
+        body = copy.deepcopy(_resolve(document, body["$ref"]))
+        operation["requestBody"] = body
+    content = body.get("content") if isinstance(body, dict) else None
+    media = content.get(op.media_type) if isinstance(content, dict) else None
+    return media if isinstance(media, dict) else None
+
+
+def _resolve(document: Mapping[str, Any], ref: str) -> Any:
+    node: Any = document
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
 
 
 def _strip(node: Any) -> Any:

@@ -3,7 +3,14 @@
 Extension points used (no copy of Schemathesis code): `schemathesis.Config` for base URL, auth,
 phases, checks, examples, seed and workers; `@schemathesis.serializer` for form bodies
 (`serializers`); `@schemathesis.check` for ours (`checks`); `schemathesis.openapi.format` for
-realistic values (`document.register_formats`); `schema.app` for the in-process mock.
+realistic values (`document.register_formats`); `schema.app` for the in-process mock; hooks
+(`filter_case`, `before_add_examples`, `before_call`) for the live-account safety net
+(`safety.WriteGuard`).
+
+Off loopback (a bounded target), write operations are generated in negative mode only, the
+stateful phase (which needs accepted creates) and `ignored_auth` (which re-sends an accepted
+request without credentials) are off, and the guard drops every write case the full contract
+accepts unless the write budget admits it.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from . import serializers
 from .checks import CHECKS, CheckEnv
 from .document import engine_document, register_formats
 from .report import Exchange, Finding
+from .safety import WRITE_METHODS, WriteGuard
 from .target import Target
 
 REPLACED_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
@@ -24,6 +32,7 @@ REPLACED_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
 judges with the contract's validator instead."""
 
 _active: CheckEnv | None = None
+_guard: WriteGuard | None = None
 _active_lock = threading.Lock()
 _registered = False
 
@@ -75,23 +84,39 @@ def register() -> None:
             raise AssertionError(f"{first.check}{rule}: {first.message}")
         return None
 
+    @schemathesis.hook("before_call")
+    def contract_kit_guard(ctx: Any, case: Any, kwargs: Any) -> None:
+        """The safety net's last step (a global hook: `before_call` has no schema scope)."""
+        guard = _guard
+        if guard is not None:
+            guard.before_call(case)
+
     _registered = True
 
 
 def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str, ...], max_examples: int,
-                 seed: int, workers: int, read_only: bool) -> Any:
+                 seed: int, workers: int, guard: WriteGuard | None = None, examples: int | None = None) -> Any:
+    """The Schemathesis schema of a run; `guard` (off loopback) bounds the writes it may send,
+    `examples` caps the valid write examples injected into the document (None: all of them)."""
     import schemathesis
 
-    document = engine_document(contract)
+    document = engine_document(contract, seed=seed, examples=examples)
     register_formats(document)
+    bounded = guard is not None
+    checks: dict[str, Any] = {name: {"enabled": False} for name in REPLACED_CHECKS}
+    operations: list[dict[str, Any]] = []
+    if bounded:
+        checks["ignored_auth"] = {"enabled": False}  # re-sends accepted requests without credentials
+        operations.append({"include-method": sorted(WRITE_METHODS), "generation": {"mode": "negative"}})
     config = schemathesis.Config.from_dict({
         "seed": seed,
         "generation": {"max-examples": max_examples, "database": "none"},
         "workers": workers,
         "request-timeout": 30,
-        "checks": {name: {"enabled": False} for name in REPLACED_CHECKS},
+        "checks": checks,
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
-                   "fuzzing": {"enabled": True}, "stateful": {"enabled": not read_only}},
+                   "fuzzing": {"enabled": True}, "stateful": {"enabled": not bounded}},
+        **({"operations": operations, "suppress-health-check": ["filter_too_much"]} if operations else {}),
     })
     schema: Any = schemathesis.openapi.from_dict(document, config=config)
     if target.app is not None:
@@ -100,8 +125,10 @@ def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str
     schema.config.update(base_url=target.base_url, basic_auth=auth)
     if operation_ids:
         schema = schema.include(operation_id=list(operation_ids))
-    if read_only:
-        schema = schema.include(method="GET")
+    if guard is not None:
+        schema.hooks.register_hook_with_name(lambda ctx, case: guard.keep(case), "filter_case")
+        schema.hooks.register_hook_with_name(lambda ctx, examples: guard.admit_examples(examples),
+                                             "before_add_examples")
     return schema
 
 
@@ -114,21 +141,24 @@ def execute(
     max_examples: int = 10,
     seed: int = 0,
     workers: int = 1,
-    read_only: bool = False,
+    guard: WriteGuard | None = None,
+    examples: int | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[str]:
-    """Run every phase; our checks record into `env`; returns run-level errors (connection...)."""
-    global _active
+    """Run every phase; our checks record into `env`; returns run-level errors (connection...).
+
+    With a `guard` (off loopback) no write the contract accepts is sent beyond the write budget."""
+    global _active, _guard
     from schemathesis.engine import events, from_schema
 
     register()
     serializers.use_contract(contract)
     schema = build_schema(contract, target, operation_ids=operation_ids, max_examples=max_examples,
-                          seed=seed, workers=workers, read_only=read_only)
+                          seed=seed, workers=workers, guard=guard, examples=examples)
     labels = {f"{op.method} {op.path}": op.operation_id for op in contract.operations.values()}
     errors: list[str] = []
     with _active_lock:
-        _active = env
+        _active, _guard = env, guard
         try:
             scenarios = 0
             for event in from_schema(schema).execute():
@@ -147,7 +177,7 @@ def execute(
                     errors.append(f"schemathesis stopped: {event.exception}")
             progress(f"schemathesis: {scenarios} scenarios done")
         finally:
-            _active = None
+            _active = _guard = None
     return sorted(set(errors))
 
 

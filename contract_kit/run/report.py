@@ -59,6 +59,13 @@ class Finding:
     def key(self) -> tuple[str, str | None, str]:
         return (self.check, self.rule, self.exchange.operation)
 
+    @property
+    def sort_key(self) -> tuple[str, str, str, str, str, int, bytes, int, str]:
+        """A stable order for reports, whatever order concurrent requests completed in."""
+        e = self.exchange
+        return (e.operation, self.check, self.rule or "", e.origin, e.url, len(e.request_body), e.request_body,
+                e.status, self.message)
+
 
 @dataclass
 class RunResult:

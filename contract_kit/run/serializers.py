@@ -1,7 +1,9 @@
 """Form bodies as the vendor's client sends them.
 
 Schemathesis' built-in urlencoded serializer hands nested objects to `requests`, which sends
-`Channel=type&Channel=initiated_by` (keys without values). The contract's `encoding` says which
+`Channel=type&Channel=initiated_by` (keys without values), and before any serializer runs it
+flattens them to `Channel[type]=sms` (the form style; `encoding.contentType` is ignored), which the
+real service does not understand either. The contract's `encoding` says which
 fields travel as JSON text; this serializer sends those with `json.dumps` (the vendor client's
 defaults, `contract_kit.wire.encode_form`) and applies in every phase, unlike `map_body` hooks.
 """
@@ -56,7 +58,11 @@ def register() -> None:
 
     @schemathesis.serializer(FORM)
     def _serialize(ctx: Any, value: Any) -> bytes:
+        # Schemathesis (4.32) flattens a dict body with the `encoding` styles before calling a
+        # serializer (`Channel[type]=sms`), ignoring `contentType`; the case keeps the body as
+        # generated, so the JSON fields are encoded from that.
         case = ctx.case
-        return form_body(value, operation_of(case.method, case.path))
+        body = case.body if isinstance(case.body, dict) else value
+        return form_body(body, operation_of(case.method, case.path))
 
     _registered = True

@@ -10,9 +10,9 @@ from ..contract import Contract, default_contract
 from .checks import CheckEnv
 from .client import Client
 from .report import RunResult
-from .safety import Ledger, WriteBudget, cleanup
+from .safety import Ledger, WriteBudget, WriteGuard, cleanup
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
-from .targeted import Targeted
+from .targeted import SETUP_WRITES, Targeted
 
 
 def resolve_target(options: RunOptions) -> Target:
@@ -47,22 +47,28 @@ def run_suite(
         if probe.status >= 500 and not target.embedded:
             progress(f"warning: the target answered a probe with HTTP {probe.status}")
         operations = frozenset(options.operation_ids or contract.operations)
-        read_only = budget.limit is not None
-        if read_only:
+        guard: WriteGuard | None = None
+        examples: int | None = None
+        if budget.limit is not None:
+            guard = WriteGuard(env, budget, reserve=SETUP_WRITES)
+            examples = max(0, budget.limit - SETUP_WRITES)
             result.notes.append(
-                f"{target.base_url} is not loopback: Schemathesis' phases ran on read operations only, and at most "
-                f"{budget.limit} valid writes were sent (--max-writes; --allow-writes lifts the bound)"
+                f"{target.base_url} is not loopback: Schemathesis generated write operations in negative mode only "
+                f"(no stateful phase), and at most {budget.limit} valid writes were sent (--max-writes; "
+                "--allow-writes lifts the bound)"
             )
         from . import engine
 
         progress(f"contract-kit run: {len(operations)} operation(s) against {result.target} (seed {seed})")
         errors = engine.execute(
             contract, target, env, operation_ids=options.operation_ids, max_examples=options.max_examples,
-            seed=seed, workers=options.workers, read_only=read_only, progress=progress,
+            seed=seed, workers=options.workers, guard=guard, examples=examples, progress=progress,
         )
         if errors:
             raise UsageError("; ".join(errors))
-        targeted = Targeted(client, env, budget, seed, operations, progress=progress)
+        if guard is not None:
+            result.notes += guard.notes()
+        targeted = Targeted(client, env, budget, seed, operations, progress=progress, workers=options.workers)
         targeted.run()
         result.rules = targeted.rules
         result.notes += targeted.notes
@@ -81,7 +87,7 @@ def run_suite(
     for rule in contract.rules:
         if rule not in result.rules and any(op in operations for op in contract.rules[rule].operations):
             result.rules[rule] = "pass" if rule in env.rules_seen_rejected else "n/a: not exercised"
-    result.findings = list(env.findings)
+    result.findings = sorted(env.findings, key=lambda f: f.sort_key)  # not the order workers finished in
     result.operations = dict(env.operations)
     result.checks = dict(env.counts)
     result.cases = sum(env.operations.values())

@@ -10,6 +10,12 @@
   credentials required, accounts isolated.
 Every exchange goes through the same checks as Schemathesis' (`checks.CheckEnv.evaluate`);
 the scenario checks below add the properties one exchange cannot show.
+
+Concurrency (`workers`): the set-up chain and the updates run in order; everything between
+(credentials, cells, edges, junk, every rule broken alone) is independent requests, drawn first
+in a fixed order (the strategies are seeded) and then sent by `workers` threads. Verdicts are
+collected in the drawing order, and the suite sorts findings by a stable key, so a report does
+not depend on which request finished first.
 """
 
 from __future__ import annotations
@@ -17,18 +23,32 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from ..contract import Contract, Operation
-from .checks import CheckEnv
+from .checks import CheckEnv, verdict
 from .client import Client
 from .report import Exchange, Finding
-from .safety import WriteBudget
+from .safety import WRITE_METHODS, WriteBudget
 
 _PREFIX = re.compile(r"\^([A-Z]{2})\[")
 _SETTLE_POLLS = 10
+SETUP_WRITES = 5
+"""Valid writes `Targeted.setup` sends (an interaction, two participants, an invite, a transfer):
+off loopback the budget keeps them for the stateful checks before Schemathesis' examples get any."""
+T = TypeVar("T")
+Finish = Callable[[], None]
+Job = Callable[[], Finish]
+"""An independent piece of work: sends its requests (on any thread) and returns what records its
+outcome (run on the calling thread, in the order the jobs were planned)."""
+
+
+def _done() -> None:
+    return None
 
 
 @dataclass
@@ -49,6 +69,7 @@ class Targeted:
     notes: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
     progress: Callable[[str], None] = lambda _: None
+    workers: int = 1
 
     @property
     def contract(self) -> Contract:
@@ -59,12 +80,17 @@ class Targeted:
              valid_write: bool = False, params: Mapping[str, str] | None = None) -> Exchange | None:
         """Send a payload (wire shape) to an operation on the run's resources; None when the
         operation's path names a resource the run could not create, or the write budget is spent."""
+        return self._send_judged(operation, payload, raw=raw, auth=auth, valid_write=valid_write,
+                                 params=params)[0]
+
+    def _send_judged(self, operation: str, payload: Any = None, *, raw: bytes | None = None, auth: Any = None,
+                     valid_write: bool = False, params: Mapping[str, str] | None = None
+                     ) -> tuple[Exchange | None, list[Finding]]:
+        """`send`, with the findings our checks made on that exchange."""
         op = self.contract.operation(operation)
         path = self._path(op, params or {})
         if path is None:
-            return None
-        if valid_write and op.method != "GET" and not self.budget.take():
-            return None
+            return None, []
         kwargs: dict[str, Any] = {"resources_exist": True}
         if auth is not None:
             kwargs["auth"] = auth
@@ -75,14 +101,28 @@ class Targeted:
             if isinstance(payload, str):
                 kwargs["content"], kwargs["content_type"] = payload.encode("utf-8"), op.media_type
             elif op.is_form and isinstance(payload, Mapping):
-                kwargs["form"] = {str(k): str(v) for k, v in payload.items()}
+                form = {str(k): str(v) for k, v in payload.items()}
+                kwargs["content"], kwargs["content_type"] = urlencode(form).encode("ascii"), op.media_type
             else:
                 kwargs["content"], kwargs["content_type"] = json.dumps(payload).encode(), op.media_type
         elif op.query_parameters and isinstance(payload, Mapping):
             kwargs["query"] = {str(k): str(v) for k, v in payload.items()}
+        # whatever the intent, a write the contract accepts is a real one: it spends the budget
+        write = op.method in WRITE_METHODS and (valid_write or self._accepted(op, kwargs.get("content", b"")))
+        if write and not self.budget.take():
+            return None, []
         exchange = self.client.send(operation, op.method, path, **kwargs)
-        self.env.evaluate(exchange)
-        return exchange
+        return exchange, self.env.evaluate(exchange)
+
+    def _accepted(self, op: Operation, body: bytes) -> bool:
+        """Whether the full contract accepts this body for a write operation (then it is a real write)."""
+        if self.budget.limit is None:
+            return False  # unbounded: no need to judge
+        exchange = Exchange(operation=op.operation_id, method=op.method, url="http://targeted.invalid" + op.path,
+                            request_headers={}, request_body=body, status=0, response_headers={},
+                            response_body=b"")
+        report = verdict(self.env, exchange)
+        return report is None or report.valid
 
     def _path(self, op: Operation, params: Mapping[str, str]) -> str | None:
         path = op.path
@@ -113,6 +153,13 @@ class Targeted:
     def wanted(self, operation: str) -> bool:
         return operation in self.operations
 
+    def parallel(self, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Run independent jobs on `workers` threads; results in the jobs' order, not completion order."""
+        if self.workers <= 1 or len(jobs) <= 1:
+            return [job() for job in jobs]
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="contract-kit-targeted") as pool:
+            return list(pool.map(lambda job: job(), jobs))
+
     # -- drawing ----------------------------------------------------------------------------------
     def draw_valid(self, operation: str, **pins: Any) -> Any:
         from ..strategies import generate, payloads
@@ -123,16 +170,21 @@ class Targeted:
     def run(self) -> None:
         self.progress("targeted: setting up resources (create -> fetch -> children)")
         self.setup()
+        jobs: list[Job] = []
         self.progress("targeted: credentials and account isolation")
-        self.auth_scenarios()
+        jobs += self.auth_scenarios()
         if self.wanted("CreateInteraction"):
             self.progress("targeted: one valid CreateInteraction per channel type x initiated_by cell")
-            self.cells()
+            jobs += self.cells()
         self.progress("targeted: edge values and junk bodies")
-        self.edges()
-        self.junk()
+        jobs += self.edges()
+        jobs += self.junk()
         self.progress("targeted: every rule broken alone")
-        self.negatives()
+        jobs += self.negatives()
+        if self.workers > 1:
+            self.progress(f"targeted: sending {len(jobs)} independent request groups on {self.workers} threads")
+        for finish in self.parallel(jobs):
+            finish()
         self.updates()
 
     def setup(self) -> None:
@@ -206,46 +258,76 @@ class Targeted:
             self.finding("channel_settles", last, "the channel is still in `setup` after creation; it must become "
                          "`active` or `failed`")
 
-    def auth_scenarios(self) -> None:
+    def auth_scenarios(self) -> list[Job]:
         """Defends "an account's resources are not visible without valid credentials"."""
         if "KD" not in self.resources.by_prefix:
-            return
+            return []
         creds = self.client.target.credentials
         wrong = (creds.username, "wrong-secret") if creds else ()
-        for label, auth in (("no credentials", ()), ("a wrong secret", wrong)):
+        jobs = [self._without_access(label, auth)
+                for label, auth in (("no credentials", ()), ("a wrong secret", wrong))]
+        other = self.client.target.other_account
+        if other is None:
+            self.notes.append("account isolation not checked: set CONTRACT_KIT_OTHER_ACCOUNT_SID and "
+                              "CONTRACT_KIT_OTHER_AUTH_TOKEN (a second account) to check it")
+            return jobs
+
+        def isolation() -> Finish:
+            exchange = self.send("FetchInteraction", auth=other)
+            if exchange is None:
+                return _done
+            if exchange.status != 404:
+                self.finding("account_isolation", exchange,
+                             f"another account fetching this account's interaction got HTTP {exchange.status}, "
+                             "expected 404")
+            else:
+                self.passed("account_isolation")
+            return _done
+
+        return [*jobs, isolation]
+
+    def _without_access(self, label: str, auth: Any) -> Job:
+        def job() -> Finish:
             exchange = self.send("FetchInteraction", auth=auth)
             if exchange is None:
-                continue
+                return _done
             if exchange.status != 401:
                 self.finding("auth_required", exchange,
                              f"fetching an interaction with {label} got HTTP {exchange.status}, expected 401")
             else:
                 self.passed("auth_required")
-        other = self.client.target.other_account
-        if other is None:
-            self.notes.append("account isolation not checked: set CONTRACT_KIT_OTHER_ACCOUNT_SID and "
-                              "CONTRACT_KIT_OTHER_AUTH_TOKEN (a second account) to check it")
-            return
-        exchange = self.send("FetchInteraction", auth=other)
-        if exchange is None:
-            return
-        if exchange.status != 404:
-            self.finding("account_isolation", exchange,
-                         f"another account fetching this account's interaction got HTTP {exchange.status}, "
-                         "expected 404")
-        else:
-            self.passed("account_isolation")
+            return _done
 
-    def cells(self) -> None:
+        return job
+
+    def cells(self) -> list[Job]:
         from ..strategies import cells
 
+        jobs = []
         for cell in cells("CreateInteraction", self.contract):
             payload = self.draw_valid("CreateInteraction", channel_type=cell["type"], initiated_by=cell["initiated_by"])
-            if self.send("CreateInteraction", payload, valid_write=True) is None:
-                self.notes.append(f"cell {cell['type']}/{cell['initiated_by']} not sent: the write budget is spent")
+            jobs.append(self._cell(f"{cell['type']}/{cell['initiated_by']}", payload))
+        return jobs
 
-    def edges(self) -> None:
+    def _cell(self, name: str, payload: Any) -> Job:
+        def job() -> Finish:
+            if self.send("CreateInteraction", payload, valid_write=True) is not None:
+                return _done
+            return lambda: self.notes.append(f"cell {name} not sent: the write budget is spent")
+
+        return job
+
+    def _sending(self, operation: str, payload: Any = None, *, raw: bytes | None = None,
+                 valid_write: bool = False) -> Job:
+        def job() -> Finish:
+            self.send(operation, payload, raw=raw, valid_write=valid_write)
+            return _done
+
+        return job
+
+    def edges(self) -> list[Job]:
         """Boundary values the document allows: list bounds, and empty optional strings."""
+        jobs = []
         for op in self.contract.operations.values():
             if not self.wanted(op.operation_id):
                 continue
@@ -253,7 +335,7 @@ class Targeted:
                 node = _deref(self.contract, pointer)
                 for bound in ("minimum", "maximum"):
                     if isinstance(node.get(bound), int):
-                        self.send(op.operation_id, {name: str(node[bound])})
+                        jobs.append(self._sending(op.operation_id, {name: str(node[bound])}))
             if op.body_pointer and op.is_form:
                 body = _deref(self.contract, op.body_pointer)
                 if body.get("required"):
@@ -261,10 +343,12 @@ class Targeted:
                 for name, prop in (body.get("properties") or {}).items():
                     prop = _deref(self.contract, prop) if "$ref" in prop else prop
                     if prop.get("type") == "string" and not ({"minLength", "pattern", "enum"} & set(prop)):
-                        self.send(op.operation_id, {name: ""}, valid_write=True)
+                        jobs.append(self._sending(op.operation_id, {name: ""}, valid_write=True))
+        return jobs
 
-    def junk(self) -> None:
+    def junk(self) -> list[Job]:
         """Bodies the wire cannot decode: each must get 400 with a vendor body, never 5xx."""
+        jobs = []
         for op in self.contract.operations.values():
             if not op.body_pointer or not self.wanted(op.operation_id):
                 continue
@@ -273,36 +357,57 @@ class Targeted:
                 bodies = [b"\xff\xfe=\xff", b"%zz=%%", f"{first}=a&{first}=b".encode()]
             else:
                 bodies = [b"[1, 2]", b"{"]
-            for raw in bodies:
-                self.send(op.operation_id, raw=raw)
+            jobs += [self._sending(op.operation_id, raw=raw) for raw in bodies]
+        return jobs
 
-    def negatives(self) -> None:
-        """Every rule broken alone, in every operation using it; warnings must be accepted."""
+    def negatives(self) -> list[Job]:
+        """Every rule broken alone, in every operation using it; warnings must be accepted.
+
+        Payloads are drawn here, in the catalogue's order; the requests are the jobs, and the last
+        job of each rule records its verdict from all of the rule's outcomes."""
         from ..strategies import UnrepresentableRuleError, generate, violating
 
+        jobs: list[Job] = []
         for rule in self.contract.rules.values():
             verdicts: list[str] = []
+            sends: list[tuple[str, Any]] = []
             for operation in rule.operations:
                 if not self.wanted(operation):
                     continue
                 try:
                     strategy = violating(rule.id, operation, shape="wire", contract=self.contract)
-                    payload = generate(strategy, count=1, seed=self.seed)[0]
+                    sends.append((operation, generate(strategy, count=1, seed=self.seed)[0]))
                 except UnrepresentableRuleError:
                     verdicts.append("n/a: every form field is a string on the wire")
-                    continue
-                warning = rule.severity == "warning"
-                before = len(self.env.findings)
-                exchange = self.send(operation, payload, valid_write=warning)
-                if exchange is None:
-                    verdicts.append("n/a: not sent (write budget or missing resource)")
-                    continue
+            if not sends:
+                if verdicts:
+                    self.rules[rule.id] = verdicts[0]
+                continue
+            outcomes: list[str | None] = [None] * len(sends)
+            for index, (operation, payload) in enumerate(sends):
+                jobs.append(self._breaking(rule.id, rule.severity == "warning", operation, payload, outcomes, index,
+                                           verdicts))
+        return jobs
+
+    def _breaking(self, rule_id: str, warning: bool, operation: str, payload: Any, outcomes: list[str | None],
+                  index: int, verdicts: list[str]) -> Job:
+        def job() -> Finish:
+            exchange, found = self._send_judged(operation, payload, valid_write=warning)
+            if exchange is None:
+                outcome = "n/a: not sent (write budget or missing resource)"
+            else:
                 expected = 200 <= exchange.status < 300 if warning else exchange.status == 400
-                mine = [f for f in self.env.findings[before:] if f.exchange is exchange]
-                verdicts.append("pass" if expected and not mine else "fail")
-            if verdicts:
-                self.rules[rule.id] = ("fail" if "fail" in verdicts else "pass" if "pass" in verdicts
-                                       else verdicts[0])
+                outcome = "pass" if expected and not found else "fail"
+
+            def finish() -> None:
+                outcomes[index] = outcome
+                if all(o is not None for o in outcomes):
+                    every = verdicts + [o for o in outcomes if o is not None]
+                    self.rules[rule_id] = "fail" if "fail" in every else "pass" if "pass" in every else every[0]
+
+            return finish
+
+        return job
 
     def updates(self) -> None:
         """Defends "an update is visible on fetch" (interaction, transfer, then the channel closed)."""
