@@ -3,9 +3,13 @@
 
 The loopback runs test the mock served by uvicorn in a separate process (`python -m
 contract_kit.cli mock --port P`, a fresh one per run), so the server does not share the run's
-GIL: that is the shape of a real endpoint, where `--workers 2` can overlap waiting on the network.
+GIL: that is the shape of a real endpoint. `--workers 2` against either splits Schemathesis'
+phases across two client processes (`contract_kit/run/split.py`).
 
-    python benchmarks/run.py [--seed N] [--max-examples N]
+One untimed warm-up run first (imports, caches), so that the first timed configuration does not
+pay for them; each configuration then runs `--repeat` times and the median wall time is shown.
+
+    python benchmarks/run.py [--seed N] [--max-examples N] [--repeat N]
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import argparse
 import importlib
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +42,30 @@ def _line(label: str, result: RunResult, wall: float) -> str:
             f"exit {result.exit_code}")
 
 
+def _each(walls: list[float]) -> str:
+    return "  (runs: " + ", ".join(f"{w:.1f}" for w in walls) + " s)" if len(walls) > 1 else ""
+
+
 def _timed(options: RunOptions) -> tuple[RunResult, float]:
     started = time.perf_counter()
     result = run_suite(options)
     return result, time.perf_counter() - started
+
+
+def _median_run(options: RunOptions, repeat: int, url: Callable[[], AbstractContextManager[str]] | None = None
+                ) -> tuple[RunResult, float, list[float]]:
+    """`repeat` runs of `options` (each against a fresh `url()` when given): last result, median, all walls."""
+    walls: list[float] = []
+    result: RunResult | None = None
+    for _ in range(repeat):
+        if url is None:
+            result, wall = _timed(options)
+        else:
+            with url() as base_url:
+                result, wall = _timed(replace(options, base_url=base_url))
+        walls.append(wall)
+    assert result is not None
+    return result, statistics.median(walls), walls
 
 
 def _free_port() -> int:
@@ -83,20 +109,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-examples", type=int, default=RunOptions().max_examples)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per configuration (median shown)")
     args = parser.parse_args()
-    seed, max_examples = int(args.seed), int(args.max_examples)
-    print(f"default full run, seed {seed}, max-examples {max_examples}")
+    seed, max_examples, repeat = int(args.seed), int(args.max_examples), max(1, int(args.repeat))
+    print(f"default full run, seed {seed}, max-examples {max_examples}, median of {repeat} run(s)")
+    run_suite(RunOptions(seed=seed, max_examples=max_examples))  # warm-up, not timed
     walls: dict[tuple[str, int], float] = {}
     for workers in (1, 2):
-        result, wall = _timed(RunOptions(workers=workers, seed=seed, max_examples=max_examples))
+        result, wall, each = _median_run(RunOptions(workers=workers, seed=seed, max_examples=max_examples), repeat)
         walls["in process", workers] = wall
-        print(_line(f"in process (ASGI), workers {workers}", result, wall))
+        print(_line(f"in process (ASGI), workers {workers}", result, wall) + _each(each))
     for workers in (1, 2):
-        with mock_process() as url:
-            result, wall = _timed(RunOptions(base_url=url, env=ENV, workers=workers, seed=seed,
-                                             max_examples=max_examples))
+        options = RunOptions(env=ENV, workers=workers, seed=seed, max_examples=max_examples)
+        result, wall, each = _median_run(options, repeat, url=mock_process)
         walls["loopback", workers] = wall
-        print(_line(f"loopback (uvicorn, own process), workers {workers}", result, wall))
+        print(_line(f"loopback (uvicorn, own process), workers {workers}", result, wall) + _each(each))
     for where in ("in process", "loopback"):
         ratio = walls[where, 1] / walls[where, 2]
         print(f"{where}: workers 1 / workers 2 wall time = {ratio:.2f}x"

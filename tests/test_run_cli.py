@@ -95,3 +95,83 @@ def test_over_real_network_catches_faults(fault: str) -> None:
         result = run_suite(RunOptions(base_url=server.url, seed=2, env=env,
                                       operation_ids=("CreateInteraction", "FetchInteraction")))
     assert result.exit_code == 1
+
+
+def _report(tmp_path: Path, name: str, args: list[str]) -> tuple[int, str, dict[str, object]]:
+    directory = tmp_path / name
+    result = _invoke([*args, "--report-dir", str(directory)])
+    return result.exit_code, result.output, json.loads((directory / "report.json").read_text())  # type: ignore[attr-defined]
+
+
+def test_workers_2_reports_what_workers_1_reports(tmp_path: Path) -> None:
+    code_1, _, one = _report(tmp_path, "one", ["--seed", "1", "--workers", "1"])
+    code_2, output, two = _report(tmp_path, "two", ["--seed", "1", "--workers", "2"])
+    assert (code_1, code_2) == (0, 0), output
+    assert "ran in a second process" in output  # the phases were split across two processes
+    assert set(one["operations"]) == set(two["operations"])  # type: ignore[arg-type]
+    assert len(two["operations"]) == 14  # type: ignore[arg-type]
+    assert set(one["rules"].items()) == set(two["rules"].items())  # type: ignore[attr-defined]
+    assert set(one["checks"]) == set(two["checks"])  # type: ignore[arg-type]
+
+
+def _child_pid(messages: list[str]) -> int:
+    found = [m for m in messages if "phase(s) in process" in m]
+    assert found, messages
+    return int(found[0].split("phase(s) in process ")[1].split(",")[0])
+
+
+def _reaped(pid: int) -> bool:
+    import os
+
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # already waited for: no zombie left behind
+    return False
+
+
+def test_a_crashing_child_is_a_run_level_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from contract_kit.run import split
+
+    def crash(*_: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(split, "_child_main", crash)
+    messages: list[str] = []
+    result = run_suite(RunOptions(seed=1, workers=2, operation_ids=("FetchInteraction",)), progress=messages.append)
+    assert result.exit_code == 2
+    assert any("exited without a result (exit status 3)" in error for error in result.errors), result.errors
+    assert _reaped(_child_pid(messages))
+
+
+def test_a_hanging_child_is_stopped_and_reaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from contract_kit.run import split
+
+    def hang(*_: object) -> None:
+        time.sleep(3600)
+
+    monkeypatch.setattr(split, "_child_main", hang)
+    monkeypatch.setattr(split, "WAIT_FLOOR", 0.5)
+    monkeypatch.setattr(split, "WAIT_FACTOR", 0.0)
+    messages: list[str] = []
+    result = run_suite(RunOptions(seed=1, workers=2, operation_ids=("FetchInteraction",)), progress=messages.append)
+    assert result.exit_code == 2
+    assert any("did not finish within" in error for error in result.errors), result.errors
+    assert _reaped(_child_pid(messages))
+
+
+def test_a_crashing_child_exits_2_from_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contract_kit.run import split
+
+    def fail(conn: object, *_: object) -> None:
+        conn.send(("error", "RuntimeError: boom"))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(split, "_child_main", fail)
+    result = _invoke(["--seed", "1", "--workers", "2", "--operation-id", "FetchInteraction"])
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "RuntimeError: boom" in result.output  # type: ignore[attr-defined]
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]

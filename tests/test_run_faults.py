@@ -52,3 +52,23 @@ def test_each_fault_fails_the_run_and_is_named(fault: str) -> None:
     assert result.exit_code == 1
     names = {f.check for f in result.findings} | {f.rule for f in result.findings if f.rule}
     assert names & EXPECTED[fault], sorted(names)
+
+
+@pytest.mark.parametrize("fault", ["accept-rule:email.from", "lost-state"])
+def test_workers_2_catches_what_workers_1_catches(fault: str) -> None:
+    """--workers 2 splits Schemathesis' phases across two processes: the child's findings reach the report."""
+    from contract_kit.run.split import CHILD_PHASES
+
+    one = run_suite(RunOptions(seed=1, faults=(fault,), workers=1))
+    two = run_suite(RunOptions(seed=1, faults=(fault,), workers=2))
+    assert one.exit_code == 1 and two.exit_code == 1, two.errors
+    assert any("ran in a second process" in note for note in two.notes), two.notes  # the split path was taken
+    names = [{f.check for f in r.findings} | {f.rule for f in r.findings if f.rule} for r in (one, two)]
+    assert names[0] == names[1]
+    if fault == "accept-rule:email.from":
+        assert "email.from" in names[1] and one.rules["email.from"] == two.rules["email.from"] == "fail"
+    else:
+        assert names[1] & EXPECTED[fault], sorted(names[1])
+        # Schemathesis' stateful check: only the stateful phase runs it, and the child runs that phase
+        assert "stateful" in CHILD_PHASES
+        assert "ensure_resource_availability" in names[1]

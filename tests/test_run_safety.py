@@ -156,3 +156,19 @@ def test_write_examples_count_against_the_budget() -> None:
     from_schemathesis = [s for s in accepted if "schemathesis" in s.user_agent.lower()]
     assert len(from_schemathesis) <= 7 - 5
     assert result.findings == [], [f.message for f in result.findings[:3]]
+
+
+def test_live_target_with_workers_stays_in_one_process(monkeypatch: Any) -> None:
+    """The write budget and the safety net cannot be shared across processes: no split off loopback."""
+    from contract_kit.run import split
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a bounded run must not fork")
+
+    monkeypatch.setattr(split.ChildPhases, "start", refuse)
+    with MockServer() as server:
+        target = Target(server.url, _credentials(), loopback=False, secrets=(DEFAULT_AUTH_TOKEN,))
+        result = run_suite(RunOptions(base_url=server.url, seed=6, max_writes=6, workers=2,
+                                      operation_ids=("CreateInteraction", "FetchInteraction")), target=target)
+    assert result.errors == [] and result.exit_code == 0, [f.message for f in result.findings[:3]]
+    assert not any("second process" in note for note in result.notes)

@@ -75,15 +75,16 @@ def payload_of(env: CheckEnv, exchange: Exchange) -> bytes | str | None:
 
 
 def verdict(env: CheckEnv, exchange: Exchange) -> Report | None:
-    """The contract's verdict on the request; a field the wire could not decode counts as an error
-    of the body's own rule (not JSON, sent twice, not UTF-8)."""
+    """The contract's verdict on the request; a body field the wire could not decode counts as an
+    error of the body's own rule (not JSON, sent twice, not UTF-8). A query string has no such rule:
+    its decoding notes (e.g. an unknown parameter repeated) are not a violation, as for the mock."""
     payload = payload_of(env, exchange)
     if payload is None:
         return None
     validator = validator_for(exchange.operation, env.contract)
     decoded = validator.decoder.decode(payload)
     report = validator.check(decoded)
-    if report.valid and decoded.notes:
+    if report.valid and decoded.notes and env.operation(exchange).body_pointer:
         rule = _root_rule(env.contract, env.operation(exchange))
         extra = tuple(Violation(rule, p, note) for p, note in decoded.notes.items())
         report = Report(report.operation, report.violations + extra)

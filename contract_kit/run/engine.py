@@ -16,7 +16,7 @@ accepts unless the write budget admits it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from ..contract import Contract
@@ -30,6 +30,10 @@ from .target import Target
 REPLACED_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
 """Built-ins whose notion of valid is Schemathesis' reading of the schema; `contract_verdict`
 judges with the contract's validator instead."""
+
+PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+"""Schemathesis' phases a run uses, in the order Schemathesis runs them."""
+REQUEST_TIMEOUT = 30
 
 _active: CheckEnv | None = None
 _guard: WriteGuard | None = None
@@ -60,11 +64,13 @@ def _exchange(response: Any, operation: str) -> Exchange:
 
 
 def register() -> None:
-    """Register our serializer and our checks with Schemathesis (once per process)."""
+    """Register our serializer and our checks with Schemathesis (once per process; a forked child
+    inherits the registration)."""
     global _registered
     if _registered:
         return
     import schemathesis
+    import schemathesis.engine
 
     serializers.register()
 
@@ -95,10 +101,16 @@ def register() -> None:
 
 
 def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str, ...], max_examples: int,
-                 seed: int, workers: int, guard: WriteGuard | None = None, examples: int | None = None) -> Any:
+                 seed: int, workers: int, guard: WriteGuard | None = None, examples: int | None = None,
+                 phases: Collection[str] = PHASES) -> Any:
     """The Schemathesis schema of a run; `guard` (off loopback) bounds the writes it may send,
-    `examples` caps the valid write examples injected into the document (None: all of them)."""
+    `examples` caps the valid write examples injected into the document (None: all of them),
+    `phases` are the Schemathesis phases to run (a subset of `PHASES`; stateful never with a guard)."""
     import schemathesis
+
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        raise ValueError(f"unknown Schemathesis phase(s) {sorted(unknown)}; known: {', '.join(PHASES)}")
 
     document = engine_document(contract, seed=seed, examples=examples)
     register_formats(document)
@@ -112,10 +124,9 @@ def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str
         "seed": seed,
         "generation": {"max-examples": max_examples, "database": "none"},
         "workers": workers,
-        "request-timeout": 30,
+        "request-timeout": REQUEST_TIMEOUT,
         "checks": checks,
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
-                   "fuzzing": {"enabled": True}, "stateful": {"enabled": not bounded}},
+        "phases": {name: {"enabled": name in phases and not (bounded and name == "stateful")} for name in PHASES},
         **({"operations": operations, "suppress-health-check": ["filter_too_much"]} if operations else {}),
     })
     schema: Any = schemathesis.openapi.from_dict(document, config=config)
@@ -143,9 +154,11 @@ def execute(
     workers: int = 1,
     guard: WriteGuard | None = None,
     examples: int | None = None,
+    phases: Collection[str] = PHASES,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[str]:
-    """Run every phase; our checks record into `env`; returns run-level errors (connection...).
+    """Run `phases` (all of them by default); our checks record into `env`; returns run-level
+    errors (connection...).
 
     With a `guard` (off loopback) no write the contract accepts is sent beyond the write budget."""
     global _active, _guard
@@ -154,7 +167,7 @@ def execute(
     register()
     serializers.use_contract(contract)
     schema = build_schema(contract, target, operation_ids=operation_ids, max_examples=max_examples,
-                          seed=seed, workers=workers, guard=guard, examples=examples)
+                          seed=seed, workers=workers, guard=guard, examples=examples, phases=phases)
     labels = {f"{op.method} {op.path}": op.operation_id for op in contract.operations.values()}
     errors: list[str] = []
     with _active_lock:

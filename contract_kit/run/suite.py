@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import random
+import threading
 import time
 from collections.abc import Callable
 
 from ..contract import Contract, default_contract
+from . import split as split_phases
 from .checks import CheckEnv
 from .client import Client
 from .report import RunResult
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
+from .split import ChildFailed, ChildPhases, fork_available, threads_started_since, wait_for
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
 from .targeted import SETUP_WRITES, Targeted
 
@@ -29,6 +33,7 @@ def run_suite(
     target: Target | None = None,
 ) -> RunResult:
     """Run the contract suite; usage and connection problems raise `UsageError` (exit 2)."""
+    threads_before = {t.ident for t in threading.enumerate() if t.ident is not None}
     contract = contract or default_contract()
     for operation in options.operation_ids:
         contract.operation(operation)  # UnknownOperationError lists the known ones
@@ -42,6 +47,7 @@ def run_suite(
     env = CheckEnv(contract, on_exchange=ledger.record)
     budget = WriteBudget(options.max_writes if target.bounded and not options.allow_writes else None)
     client = Client(target)
+    child: ChildPhases | None = None
     try:
         probe = client.send("FetchInteraction", "GET", "/v1/Interactions/KD" + "0" * 32)
         if probe.status >= 500 and not target.embedded:
@@ -60,10 +66,37 @@ def run_suite(
         from . import engine
 
         progress(f"contract-kit run: {len(operations)} operation(s) against {result.target} (seed {seed})")
-        errors = engine.execute(
-            contract, target, env, operation_ids=options.operation_ids, max_examples=options.max_examples,
-            seed=seed, workers=options.workers, guard=guard, examples=examples, progress=progress,
+        run_phases = functools.partial(
+            engine.execute, contract, target, operation_ids=options.operation_ids,
+            max_examples=options.max_examples, seed=seed, guard=guard, examples=examples, progress=progress,
         )
+        phases, threads = engine.PHASES, options.workers
+        # --workers > 1 against an unbounded target: some phases in a forked child (split.py). Bounded
+        # targets stay in one process: the write budget and the guard cannot be shared across processes.
+        if options.workers > 1 and budget.limit is None:
+            engine.register()  # imports Schemathesis once, before the fork
+            stray = threads_started_since(threads_before)
+            if not fork_available():
+                progress("--workers: this platform cannot fork; Schemathesis' phases run in one process")
+            elif stray:
+                progress(f"--workers: thread(s) {', '.join(stray)} already running; not forking, "
+                         "Schemathesis' phases run in one process")
+            else:
+                child_phases = split_phases.CHILD_PHASES
+                threads = split_phases.SCHEMATHESIS_WORKERS
+                child = ChildPhases.start(contract, functools.partial(
+                    run_phases, phases=child_phases, workers=threads,
+                    progress=lambda message: progress(f"[2nd process] {message}"),
+                ), child_phases)
+                phases = split_phases.PARENT_PHASES
+                progress(f"schemathesis: {', '.join(child_phases)} phase(s) in process {child.pid}, "
+                         f"{', '.join(phases)} in this one")
+                result.notes.append(
+                    f"--workers {options.workers}: Schemathesis' {', '.join(child_phases)} phase(s) ran in a second "
+                    "process" + (" against its own forked copy of the embedded mock" if target.embedded else "")
+                )
+        parent_started = time.monotonic()
+        errors = run_phases(env, phases=phases, workers=threads)
         if errors:
             raise UsageError("; ".join(errors))
         if guard is not None:
@@ -72,6 +105,15 @@ def run_suite(
         targeted.run()
         result.rules = targeted.rules
         result.notes += targeted.notes
+        if child is not None:
+            try:
+                outcome = child.collect(wait_for(time.monotonic() - parent_started))
+            except ChildFailed as exc:
+                result.errors.append(str(exc))
+            else:
+                if outcome.errors:
+                    raise UsageError("; ".join(outcome.errors))
+                outcome.merge_into(env, ledger)
         if budget.refused:
             result.notes.append(f"{budget.refused} valid write(s) not sent: the write budget of {budget.limit} "
                                 "was spent")
@@ -80,6 +122,8 @@ def run_suite(
             result.cleanup = cleanup(client, ledger)
         result.created = ledger.describe()
     finally:
+        if child is not None:
+            child.stop()  # reaped whatever happened (a no-op once collected)
         client.close()
     for rule, verdict in list(result.rules.items()):
         if verdict.startswith("n/a") and rule in env.rules_seen_rejected:
