@@ -48,6 +48,8 @@ class CheckEnv:
     def evaluate(self, exchange: Exchange, checks: Mapping[str, Check] | None = None) -> list[Finding]:
         """Run `checks` (all of ours by default) on one exchange and record what they find."""
         found: list[Finding] = []
+        if exchange.status == 0:  # no response at all: only "the service answers" can be judged
+            checks = {"no_server_error": CHECKS["no_server_error"]}
         for name, check in (checks or CHECKS).items():
             found += check(self, exchange)
             with self.lock:
@@ -198,6 +200,11 @@ def cell_name(exchange: Exchange, env: CheckEnv) -> str | None:
 
 def no_server_error(env: CheckEnv, exchange: Exchange) -> list[Finding]:
     """Defends "never 5xx": whatever the request, the service answers it (400 for junk)."""
+    if exchange.transport_error:
+        return _finding(
+            "no_server_error", exchange,
+            f"the server dropped the connection without answering ({exchange.transport_error})",
+        )
     if exchange.status >= 500:
         return _finding("no_server_error", exchange, f"HTTP {exchange.status}: the server failed on this request")
     return []

@@ -20,6 +20,9 @@ class Client:
 
     def __init__(self, target: Target, timeout: float = 30.0) -> None:
         self.target = target
+        self.answered = False
+        """Whether the target has answered once: after that a dropped connection is the target's
+        fault on that request (a finding), not a target we cannot reach (a usage error)."""
         self._http: httpx.Client
         if target.app is not None:
             import warnings
@@ -56,7 +59,9 @@ class Client:
         elif content is not None:
             body = content
             headers["Content-Type"] = content_type or "application/x-www-form-urlencoded"
-        credentials = self.target.credentials.auth if auth is DEFAULT and self.target.credentials else auth
+        if auth is DEFAULT:
+            auth = self.target.credentials.auth if self.target.credentials else None
+        credentials = auth
         url = path + (("?" + urlencode(dict(query))) if query else "")
         try:
             response = self._http.request(
@@ -64,7 +69,23 @@ class Client:
                 auth=credentials if credentials else None,
             )
         except httpx.HTTPError as exc:
-            raise UsageError(f"cannot reach {self.target.base_url}: {exc}") from exc
+            if not self.answered:
+                raise UsageError(f"cannot reach {self.target.base_url}: {exc}") from exc
+            return Exchange(
+                operation=operation,
+                method=method,
+                url=str(self._http.base_url).rstrip("/") + url,
+                request_headers=headers,
+                request_body=body,
+                status=0,
+                response_headers={},
+                response_body=b"",
+                authenticated=bool(credentials),
+                resources_exist=resources_exist,
+                origin="targeted",
+                transport_error=f"{type(exc).__name__}: {exc}",
+            )
+        self.answered = True
         return Exchange(
             operation=operation,
             method=method,

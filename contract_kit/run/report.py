@@ -31,6 +31,8 @@ class Exchange:
     """The run created the resources the path names, so a 404 is wrong."""
     origin: str = "schemathesis"
     """`schemathesis` (a generated case) or `targeted` (sent on purpose by `targeted`)."""
+    transport_error: str = ""
+    """Why no response came (the server dropped the connection); `status` is then 0."""
 
     @property
     def content_type(self) -> str:
@@ -130,9 +132,15 @@ def as_curl(exchange: Exchange, *, secrets: Iterable[str] = (), auth_env: tuple[
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """Hide each secret; a short one (under 8 characters) only where it stands as its own token,
+    so that a one-letter test token does not garble every word that contains the letter."""
+    import re
+
     for secret in secrets:
-        if secret:
+        if len(secret) >= 8:
             text = text.replace(secret, "[REDACTED]")
+        elif secret:
+            text = re.sub(rf"(?<![\w./-]){re.escape(secret)}(?![\w./-])", "[REDACTED]", text)
     return text
 
 
