@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import jsonschema_rs
 
 from ..contract import Contract, Operation
+from ..responses import ResponseChecker
 from ..validate import Report, Violation, validator_for
 from .report import Exchange, Finding
 
@@ -236,26 +237,21 @@ def error_body(env: CheckEnv, exchange: Exchange) -> list[Finding]:
 
 def response_conforms(env: CheckEnv, exchange: Exchange) -> list[Finding]:
     """Defends the documented responses: a documented status, JSON, and the body its schema says
-    (SID patterns, required members such as `links`)."""
+    (SID patterns, required members such as `links`). Errors are `error_body`'s; the judging is
+    `contract_kit.responses`, shared with the cassette checks."""
     status = exchange.status
-    if status >= 500 or (400 <= status < 500):
+    if status >= 400:
         return []  # no_server_error / error_body
-    documented, validator = _response_validator(env.contract, exchange.operation, status)
-    if not documented:
-        declared = ", ".join(str(s) for s in env.operation(exchange).success_statuses)
-        return _finding(
-            "response_conforms", exchange, f"HTTP {status} is not a documented answer of {exchange.operation} "
-            f"(documented: {declared})"
-        )
-    if exchange.content_type != "application/json":
-        return _finding(
-            "response_conforms", exchange, f"HTTP {status} served as {exchange.content_type or 'no content type'}, "
-            "documented as application/json"
-        )
-    body = exchange.json()
-    if validator is not None and not validator.is_valid(body):
-        return _finding("response_conforms", exchange, f"response body {_first_error(validator, body)}")
-    return []
+    problems = _response_checker(env.contract).problems(
+        exchange.method, urlsplit(exchange.url).path, status, exchange.content_type, exchange.response_body,
+        operation=env.operation(exchange),
+    )
+    return _finding("response_conforms", exchange, problems[0]) if problems else []
+
+
+@functools.lru_cache(maxsize=4)
+def _response_checker(contract: Contract) -> ResponseChecker:
+    return ResponseChecker(contract)
 
 
 def absolute_urls(env: CheckEnv, exchange: Exchange) -> list[Finding]:
