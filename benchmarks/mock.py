@@ -258,15 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     assert not any(validate(p).valid for p in invalid.values()), "an 'invalid' benchmark payload is valid"
     results: list[Result] = []
 
-    port = free_port()
-    ours = start_ours(port)
-    try:
-        wait_listening(port, ours)
-        result = measure("contract-kit", port, bodies, args.requests, args.connections)
-        result.rejected = rejections(port, invalid)
-        results.append(result)
-    finally:
-        stop(ours)
+
+    def bench(name: str, start: Any) -> None:
+        """Start a server on a free port, measure creates and rejections, stop it."""
+        port = free_port()
+        process = start(port)
+        try:
+            wait_listening(port, process)
+            result = measure(name, port, bodies, args.requests, args.connections)
+            result.rejected = rejections(port, invalid)
+            results.append(result)
+        finally:
+            stop(process)
+
+    bench("contract-kit", start_ours)
 
     if args.no_prism:
         print("Prism: skipped (--no-prism)")
@@ -279,15 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Prism: skipped ({how}); install it with `npm install @stoplight/prism-cli`")
             else:
                 print(f"Prism: {how}")
-                port = free_port()
-                prism = start_prism(binary, args.reference, port)
-                try:
-                    wait_listening(port, prism)
-                    result = measure("prism", port, bodies, args.requests, args.connections)
-                    result.rejected = rejections(port, invalid)
-                    results.append(result)
-                finally:
-                    stop(prism)
+                bench("prism", lambda port: start_prism(binary, args.reference, port))
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.requests} creates over "
         f"{args.connections} keep-alive connections, {len(bodies)} distinct bodies"
