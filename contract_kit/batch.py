@@ -57,10 +57,12 @@ def validate_files(
     operation: str = DEFAULT_OPERATION,
     *,
     wire: bool = False,
+    strict: bool = False,
     contract: Contract | None = None,
     stdin: BinaryIO | None = None,
 ) -> BatchOutcome:
-    """Validate every payload of every file; unreadable files are recorded, not raised."""
+    """Validate every payload of every file; unreadable files are recorded, not raised. With
+    `strict`, rules of ours are errors too."""
     validator = validator_for(operation, contract)
     outcome = BatchOutcome(operation)
     for path in expand_paths(paths):
@@ -69,5 +71,5 @@ def validate_files(
         except PayloadFileError as exc:
             outcome.file_errors.append(str(exc))
             continue
-        outcome.results.extend(Result(p.source, validator.validate(p.value)) for p in payloads)
+        outcome.results.extend(Result(p.source, validator.validate(p.value, strict=strict)) for p in payloads)
     return outcome

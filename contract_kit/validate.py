@@ -1,9 +1,15 @@
-"""Payload -> violations, by the contract document and nothing else.
+"""The one request verdict: payload -> violations, by the contract document and nothing else.
 
-The request schema of an operation is compiled once per process with jsonschema-rs. A valid
+`validate_request` (an HTTP request's parts) and `validate` (a payload in any shape) are the only
+ways contract-kit judges a request: `contract-kit validate`, the mock, `run`'s checks and the
+cassette checker all call them, so they cannot disagree.
+
+The request schema of an operation is compiled once per contract with jsonschema-rs. A valid
 payload costs one `is_valid` call; an invalid one is explained error by error, each error owned
 by the innermost `x-rule` on its evaluation path (or the `x-required-rules` entry for a missing
-member), so rule ids, messages and severities all come from the document.
+member), so rule ids, messages, severities and bases all come from the document. What only the
+wire shows (a field sent twice, an unknown field, bytes that are not UTF-8) is reported under the
+rules `contract.WIRE_RULES` names. A rule whose basis is `ours` is a warning unless `strict`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,18 @@ from typing import Any
 
 import jsonschema_rs
 
-from .contract import DEFAULT_OPERATION, Contract, Rule, Severity, default_contract
+from . import pointers
+from .contract import (
+    DEFAULT_OPERATION,
+    FORM_MEDIA_TYPE,
+    WIRE_RULES,
+    Basis,
+    Contract,
+    Operation,
+    Rule,
+    Severity,
+    default_contract,
+)
 from .wire import Decoded, Decoder, json_safe
 
 UNOWNED_RULE = "contract.unowned"
@@ -34,9 +51,23 @@ class Violation:
     pointer: str
     message: str
     severity: Severity = "error"
+    basis: Basis = "vendor"
+    strict_error: bool = True
+    """Whether `--strict` makes it an error: every error, and our readings reported as warnings."""
+
+    @property
+    def stricter(self) -> bool:
+        """Our reading, not the vendor's: an error only under `--strict` (a server may accept it)."""
+        return self.strict_error and self.severity == "warning"
 
     def to_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "pointer": self.pointer, "message": self.message, "severity": self.severity}
+        return {
+            "rule": self.rule,
+            "pointer": self.pointer,
+            "message": self.message,
+            "severity": self.severity,
+            "basis": self.basis,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +90,12 @@ class Report:
         return tuple(v for v in self.violations if v.severity == "warning")
 
     @property
+    def stricter(self) -> tuple[Violation, ...]:
+        """Violations of our stricter readings (warnings here, errors under `--strict`): a server
+        may accept such a request or reject it; either conforms."""
+        return tuple(v for v in self.violations if v.stricter)
+
+    @property
     def rule_ids(self) -> frozenset[str]:
         return frozenset(v.rule for v in self.violations)
 
@@ -75,47 +112,34 @@ class PayloadValidator:
 
     def __init__(self, contract: Contract, operation_id: str = DEFAULT_OPERATION) -> None:
         self.contract = contract
-        self.operation = contract.operation(operation_id)
+        self.operation: Operation = contract.operation(operation_id)
         self._operation_id = operation_id
         op = self.operation
-        shared = {k: contract.document[k] for k in ("paths", "components") if k in contract.document}
-        self._body_root: dict[str, Any] | None
-        if op.body_pointer:
-            self._body_root = {**contract.resolve(op.body_pointer), **shared}
-            field_names = list(_properties_of(contract, op.body_pointer))
-        elif op.query_parameters:
-            self._body_root = {
-                "type": "object",
-                "properties": {name: {"$ref": "#" + ptr} for name, ptr in op.query_parameters},
-                **shared,
-            }
-            field_names = [name for name, _ in op.query_parameters]
-        else:
-            self._body_root = None
-            field_names = []
-        self._warn_root = {**contract.resolve(op.warnings_pointer), **shared} if op.warnings_pointer else None
+        self._body_root = contract.request_schema(operation_id)
+        self._warn_root = contract.warnings_schema(operation_id)
         self._schema = _compile(self._body_root)
         self._warn_schema = _compile(self._warn_root)
-        integer_fields = [name for name, ptr in op.query_parameters if _schema_type(contract, ptr) == "integer"]
         self.decoder = Decoder(
-            field_names,
+            op.field_names,
             op.json_fields,
-            integer_fields=integer_fields,
-            body_is_json=bool(op.media_type and "json" in op.media_type),
+            integer_fields=op.integer_fields,
+            body_is_json=op.is_json_body,
+            check_fields=op.is_form or (op.body_pointer is None and bool(op.query_parameters)),
         )
+        self._wire_rules = {kind: contract.rules[rule] for kind, rule in WIRE_RULES.items() if rule in contract.rules}
         self._owners: dict[tuple[Any, ...], str] = {}
 
     # -- public -------------------------------------------------------------------------------
-    def validate(self, payload: Any) -> Report:
+    def validate(self, payload: Any, *, strict: bool = False) -> Report:
         """Validate one payload in any shape; never raises, whatever the payload."""
         try:
             decoded = self.decoder.decode(payload)
         except _ENGINE_ERRORS as exc:  # pragma: no cover - the decoder guards its own input
             decoded = Decoded(json_safe(payload), {"": f"unreadable payload ({exc})"})
-        return self.check(decoded)
+        return self.check(decoded, strict=strict)
 
-    def check(self, decoded: Decoded) -> Report:
-        """Validate a payload already in decoded form."""
+    def check(self, decoded: Decoded, *, strict: bool = False, extra: tuple[Violation, ...] = ()) -> Report:
+        """Validate a payload already in decoded form (with what its wire showed)."""
         instance = decoded.instance
         schema, warn = self._schema, self._warn_schema
         try:
@@ -124,14 +148,20 @@ class PayloadValidator:
         except _ENGINE_ERRORS:
             instance = json_safe(instance)
             body_ok = warn_ok = False
-        if body_ok and warn_ok:
+        if body_ok and warn_ok and not decoded.wire and not extra:
             return Report(self._operation_id)
         found: dict[tuple[str, str], Violation] = {}
         if not body_ok:
-            self._collect(schema, self._body_root, instance, decoded.notes, found)
+            self._collect(schema, self._body_root, instance, decoded.notes, found, strict)
         if not warn_ok:
-            self._collect(warn, self._warn_root, instance, decoded.notes, found)
-        return Report(self._operation_id, tuple(found.values()))
+            self._collect(warn, self._warn_root, instance, decoded.notes, found, strict)
+        for note in decoded.wire:
+            rule = self._wire_rules.get(note.kind)
+            if rule is not None and (rule.id, note.pointer) not in found:
+                found[(rule.id, note.pointer)] = _violation(rule, note.pointer, f"{rule.message}; {note.detail}", strict)
+        for violation in extra:
+            found.setdefault((violation.rule, violation.pointer), violation)
+        return Report(self._operation_id, _one_entry_per_cause(found.values()))
 
     def _collect(
         self,
@@ -140,6 +170,7 @@ class PayloadValidator:
         instance: Any,
         notes: Mapping[str, str],
         found: dict[tuple[str, str], Violation],
+        strict: bool,
     ) -> None:
         """Add the violations of one compiled schema to `found`, first occurrence of (rule, pointer) wins."""
         if engine is None or root is None:
@@ -152,31 +183,36 @@ class PayloadValidator:
             except _ENGINE_ERRORS:
                 rule = self._rule(self._owner(root, (), None))
                 message = f"{rule.message} (unreadable payload: {exc})"
-                found.setdefault((rule.id, ""), Violation(rule.id, "", message, rule.severity))
+                found.setdefault((rule.id, ""), _violation(rule, "", message, strict))
                 return
         for error in errors:
-            self._explain(root, error, notes, found)
+            self._explain(root, error, notes, found, strict)
 
     # -- explaining one engine error ----------------------------------------------------------
     def _explain(
-        self, root: Mapping[str, Any], error: Any, notes: Mapping[str, str], found: dict[tuple[str, str], Violation]
+        self,
+        root: Mapping[str, Any],
+        error: Any,
+        notes: Mapping[str, str],
+        found: dict[tuple[str, str], Violation],
+        strict: bool,
     ) -> None:
         kind = error.kind
         kind_name = type(kind).__name__
-        base = _pointer(error.instance_path)
+        base = pointers.from_path(error.instance_path)
         missing = kind.property if kind_name == "Required" else None
         rule = self._rule(self._owner(root, tuple(error.evaluation_path), missing))
         rule_id = rule.id
         if missing is not None:
-            pointer = f"{base}/{_escape(missing)}"
+            pointer = f"{base}/{pointers.escape(missing)}"
             targets = [t for t in rule.targets if t.startswith(pointer + "/")] if rule.targets else ()
             for target in targets or (pointer,):
                 if (rule_id, target) not in found:
-                    found[(rule_id, target)] = Violation(rule_id, target, rule.message, rule.severity)
+                    found[(rule_id, target)] = _violation(rule, target, rule.message, strict)
             return
         if kind_name == "PropertyNames":
             key = kind.error.instance
-            pointer = f"{base}/{_escape(str(key))}"
+            pointer = f"{base}/{pointers.escape(str(key))}"
             detail = f"got key {_show(key)}"
         else:
             pointer = base
@@ -184,7 +220,7 @@ class PayloadValidator:
             value = error.instance
             detail = note if note is not None else f"got {_describe(value) if kind_name == 'Type' else _show(value)}"
         if (rule_id, pointer) not in found:
-            found[(rule_id, pointer)] = Violation(rule_id, pointer, f"{rule.message}; {detail}", rule.severity)
+            found[(rule_id, pointer)] = _violation(rule, pointer, f"{rule.message}; {detail}", strict)
 
     def _rule(self, rule_id: str | None) -> Rule:
         if rule_id is not None and rule_id in self.contract.rules:
@@ -204,7 +240,7 @@ class PayloadValidator:
                 if isinstance(node, Mapping) and isinstance(node.get("x-rule"), str):
                     owner = node["x-rule"]
                 parent = node
-                node = self.contract.resolve(node["$ref"]) if segment == "$ref" else node[segment]
+                node = self.contract.follow(node) if segment == "$ref" else node[segment]
             if isinstance(node, Mapping) and isinstance(node.get("x-rule"), str):
                 owner = node["x-rule"]
         except (KeyError, IndexError, TypeError):
@@ -218,36 +254,24 @@ class PayloadValidator:
         return owner
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1") if ("~" in token or "/" in token) else token
+def _violation(rule: Rule, pointer: str, message: str, strict: bool) -> Violation:
+    return Violation(rule.id, pointer, message, rule.severity_for(strict), rule.basis, rule.severity == "error")
 
 
-def _pointer(path: Any) -> str:
-    """The JSON pointer of an engine instance path (str keys, int indexes)."""
-    if not path:
-        return ""
-    return "/" + "/".join(_escape(t) if isinstance(t, str) else str(t) for t in path)
+def _one_entry_per_cause(violations: Any) -> tuple[Violation, ...]:
+    """A value the vendor's rule already rejects is not reported again under a reading of ours
+    (an agent-initiated `queue_sid` off its pattern is `routing.agent`, not also `routing.queue_sid`)."""
+    found = tuple(violations)
+    stated = {v.pointer for v in found if v.basis == "vendor" and v.severity == "error"}
+    if not stated:
+        return found
+    return tuple(v for v in found if v.basis == "vendor" or v.pointer not in stated)
 
 
 def _compile(root: dict[str, Any] | None) -> Any:
     if root is None:
         return None
     return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
-
-
-def _properties_of(contract: Contract, pointer: str) -> Mapping[str, Any]:
-    node = contract.resolve(pointer)
-    while isinstance(node, Mapping) and "$ref" in node and "properties" not in node:
-        node = contract.resolve(node["$ref"])
-    props = node.get("properties", {}) if isinstance(node, Mapping) else {}
-    return props if isinstance(props, Mapping) else {}
-
-
-def _schema_type(contract: Contract, pointer: str) -> Any:
-    node = contract.resolve(pointer)
-    while isinstance(node, Mapping) and "$ref" in node:
-        node = contract.resolve(node["$ref"])
-    return node.get("type") if isinstance(node, Mapping) else None
 
 
 _TYPE_NAMES = {
@@ -287,10 +311,63 @@ def validator_for(operation_id: str = DEFAULT_OPERATION, contract: Contract | No
     return _cached_validator(contract or default_contract(), operation_id)
 
 
-def validate(payload: Any, operation: str = DEFAULT_OPERATION, *, contract: Contract | None = None) -> Report:
+def validate(
+    payload: Any, operation: str = DEFAULT_OPERATION, *, contract: Contract | None = None, strict: bool = False
+) -> Report:
     """Validate one request payload (decoded, wire or SDK shape) against the contract.
+
+    Rules of ours (basis `ours`) are warnings unless `strict`.
 
     >>> validate({"Channel": {"type": "sms", "initiated_by": "customer"}}).valid
     False
     """
-    return validator_for(operation, contract).validate(payload)
+    return validator_for(operation, contract).validate(payload, strict=strict)
+
+
+def validate_request(
+    operation: str | Operation,
+    *,
+    body: bytes | str | None = None,
+    query: str | bytes | Mapping[str, Any] | None = None,
+    content_type: str | None = None,
+    strict: bool = False,
+    contract: Contract | None = None,
+) -> Report:
+    """The verdict on an HTTP request as it travelled: its body (for operations with one), or its
+    query string (for lists), and its Content-Type header when known.
+
+    The one verdict of contract-kit: the mock, `run`, the cassette checker and `validate` agree
+    because they all end here. An empty body on an operation whose body is optional is an empty
+    set of fields (or `{}` for a JSON body). A Content-Type other than the operation's media type
+    is reported under `request.content_type` (our reading: servers differ).
+    """
+    contract = contract or default_contract()
+    op_id = operation.operation_id if isinstance(operation, Operation) else operation
+    validator = validator_for(op_id, contract)
+    op = validator.operation
+    payload: Any
+    extra: tuple[Violation, ...] = ()
+    if op.body_pointer:
+        raw = body if body is not None else b""
+        payload = b"{}" if not raw.strip() and not op.body_required and op.is_json_body else raw
+        extra = _content_type_violations(validator, op, content_type, raw, strict)
+    elif op.query_parameters:
+        payload = query if query is not None else ""
+    else:
+        return Report(op_id)
+    return validator.check(validator.decoder.decode(payload), strict=strict, extra=extra)
+
+
+def _content_type_violations(
+    validator: PayloadValidator, op: Operation, content_type: str | None, body: bytes | str, strict: bool
+) -> tuple[Violation, ...]:
+    if content_type is None or not body.strip() or not op.media_type:
+        return ()
+    sent = content_type.split(";", 1)[0].strip().lower()
+    if sent == op.media_type or (op.media_type != FORM_MEDIA_TYPE and sent.endswith("+json")):
+        return ()
+    rule = validator.contract.rules.get(WIRE_RULES["content_type"])
+    if rule is None:
+        return ()
+    message = f"{rule.message}; sent as {sent or 'no content type'!r}, expected {op.media_type!r}"
+    return (_violation(rule, "", message, strict),)

@@ -11,8 +11,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
+
+from .pointers import escape
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 _MAX_DEPTH = 64
@@ -23,13 +25,28 @@ def sdk_name(field_name: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", field_name).lower()
 
 
+WireKind = Literal["duplicate", "unknown", "encoding"]
+
+
+@dataclass(frozen=True, slots=True)
+class WireNote:
+    """Something the wire showed that no schema can: a field sent twice, an unknown field, bytes that
+    are not UTF-8. The contract's `WIRE_RULES` say which rule each kind is."""
+
+    kind: WireKind
+    pointer: str
+    detail: str
+
+
 @dataclass
 class Decoded:
-    """A payload in decoded form, with notes on fields that could not be decoded."""
+    """A payload in decoded form, with notes on what could not be decoded and what the wire showed."""
 
     instance: Any
     notes: dict[str, str] = field(default_factory=dict)
-    """JSON pointer -> why the value there is still raw (not JSON, duplicated, ...)."""
+    """JSON pointer -> why the value there is still raw (not JSON, not UTF-8, ...): the detail of
+    the schema error that value then causes."""
+    wire: list[WireNote] = field(default_factory=list)
 
 
 class Decoder:
@@ -42,27 +59,39 @@ class Decoder:
         *,
         integer_fields: Iterable[str] = (),
         body_is_json: bool = False,
+        check_fields: bool = False,
     ) -> None:
         names = list(field_names)
+        self.field_names = frozenset(names)
         self.json_fields = frozenset(json_fields)
         self.integer_fields = frozenset(integer_fields)
         self.body_is_json = body_is_json
+        self.check_fields = check_fields and bool(names)
+        """Report fields the operation does not name (`unknown`); only for named-field requests."""
         self.aliases = {sdk_name(n): n for n in names if sdk_name(n) != n}
 
     def decode(self, payload: Any) -> Decoded:
-        notes: dict[str, str] = {}
+        decoded = Decoded(None)
         if isinstance(payload, (bytes, bytearray, memoryview)):
+            raw = bytes(payload)
             try:
-                payload = bytes(payload).decode("utf-8")
+                payload = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                notes[""] = f"the body is not UTF-8 ({exc.reason} at byte {exc.start})"
-                return Decoded(bytes(payload).decode("utf-8", "replace"), notes)
+                reason = f"the body is not UTF-8 ({exc.reason} at byte {exc.start})"
+                payload = raw.decode("utf-8", "replace")
+                if self.body_is_json:
+                    decoded.notes[""] = reason  # JSON is UTF-8 by definition: the body's own rule
+                    decoded.instance = payload
+                    return decoded
+                decoded.wire.append(WireNote("encoding", "", reason))
         if isinstance(payload, str):
-            payload = self._parse_body(payload, notes)
+            payload = self._parse_body(payload, decoded)
             if not isinstance(payload, dict):
-                return Decoded(payload, notes)
+                decoded.instance = payload
+                return decoded
         if not isinstance(payload, Mapping):
-            return Decoded(payload, notes)
+            decoded.instance = payload
+            return decoded
         aliases, json_fields, integer_fields = self.aliases, self.json_fields, self.integer_fields
         out: dict[Any, Any] = {}
         for key, value in payload.items():
@@ -70,32 +99,35 @@ class Decoder:
             if name in out and name != key:
                 continue  # the canonical spelling wins over the SDK keyword
             if name in json_fields:
-                value = _decode_json_field(value, name, notes)
+                value = _decode_json_field(value, name, decoded.notes)
             elif name in integer_fields and isinstance(value, str):
                 value = _as_int(value)
             out[name] = value
-        return Decoded(out, notes)
+            if self.check_fields and name not in self.field_names:
+                decoded.wire.append(WireNote("unknown", "/" + escape(str(name)), f"{_short(name)} is not a field of this operation"))
+        decoded.instance = out
+        return decoded
 
-    def _parse_body(self, body: str, notes: dict[str, str]) -> Any:
+    def _parse_body(self, body: str, decoded: Decoded) -> Any:
         if self.body_is_json:
             try:
                 return json.loads(body)
             except (ValueError, RecursionError) as exc:
-                notes[""] = f"the body is not JSON ({_reason(exc)})"
+                decoded.notes[""] = f"the body is not JSON ({_reason(exc)})"
                 return body
         try:
             pairs = parse_qsl(body, keep_blank_values=True, errors="strict")
         except (ValueError, UnicodeDecodeError) as exc:
-            notes[""] = f"the body is not form encoding ({_reason(exc)})"
-            return body
+            if not any(n.kind == "encoding" for n in decoded.wire):
+                decoded.wire.append(WireNote("encoding", "", f"a percent-encoded value is not UTF-8 ({_reason(exc)})"))
+            pairs = parse_qsl(body, keep_blank_values=True, errors="replace")
         fields: dict[str, Any] = {}
         for key, value in pairs:
-            if key in fields:
-                notes["/" + _escape(key)] = "this field is sent more than once"
-                previous = fields[key]
-                fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-            else:
-                fields[key] = value
+            if key in fields:  # servers take the last value; saying so is advice (WIRE_RULES)
+                pointer = "/" + escape(key)
+                if not any(n.kind == "duplicate" and n.pointer == pointer for n in decoded.wire):
+                    decoded.wire.append(WireNote("duplicate", pointer, f"{_short(key)} is sent more than once"))
+            fields[key] = value
         return fields
 
 
@@ -107,7 +139,7 @@ def _decode_json_field(value: Any, name: str, notes: dict[str, str]) -> Any:
     try:
         return json.loads(value)
     except (ValueError, RecursionError) as exc:
-        notes["/" + _escape(name)] = f"not valid JSON: {_reason(exc)}"
+        notes["/" + escape(name)] = f"not valid JSON: {_reason(exc)}"
         return value
 
 
@@ -127,8 +159,9 @@ def _reason(exc: BaseException) -> str:
     return str(exc).split("\n")[0][:120]
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+def _short(name: Any, limit: int = 40) -> str:
+    text = json.dumps(name, ensure_ascii=False) if isinstance(name, str) else repr(name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def encode_form(decoded: Mapping[str, Any], json_fields: Iterable[str]) -> dict[str, str]:

@@ -14,7 +14,8 @@ from . import format_option
 @format_option
 @click.option("--operation", "-o", default=None, help="Only the rules of this operationId.")
 def rules_command(output_format: str, operation: str | None) -> None:
-    """List every rule: id, operation, condition, severity and the vendor sentence behind it."""
+    """List every rule: id, operations, severity, basis (vendor or ours), condition, the vendor
+    sentence behind it and how it was read."""
     contract = default_contract()
     try:
         rules = contract.rules_for(operation) if operation else list(contract.rules.values())
@@ -24,9 +25,14 @@ def rules_command(output_format: str, operation: str | None) -> None:
         click.echo(json.dumps({"rules": [r.to_dict() for r in rules]}, indent=2, ensure_ascii=False))
         return
     for rule in rules:
-        severity = click.style(rule.severity, fg="red" if rule.severity == "error" else "yellow")
-        click.echo(f"{click.style(rule.id, bold=True)}  [{severity}]  {', '.join(rule.operations)}")
-        click.echo(f"    when:   {rule.condition}")
-        click.echo(f"    rule:   {rule.message}")
-        click.echo(f"    source: {rule.source}")
-    click.echo(f"{len(rules)} rules")
+        shown = rule.severity_for(False)
+        severity = click.style(shown, fg="red" if shown == "error" else "yellow")
+        if rule.stricter:
+            severity += " (error with --strict)"
+        click.echo(f"{click.style(rule.id, bold=True)}  [{severity}]  basis: {rule.basis}  {', '.join(rule.operations)}")
+        click.echo(f"    when:     {rule.condition}")
+        click.echo(f"    rule:     {rule.message}")
+        click.echo(f"    source:   {rule.source}")
+        click.echo(f"    decision: {rule.decision}")
+    ours = sum(1 for r in rules if r.basis == "ours")
+    click.echo(f"{len(rules)} rules: {len(rules) - ours} stated by the vendor, {ours} our reading or advice")

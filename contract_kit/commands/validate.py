@@ -28,7 +28,11 @@ from ..formats import render_json, render_junit, render_text
     default="text",
     show_default=True,
 )
-@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Our stricter readings (rules whose basis is `ours`) are errors, and warnings fail the run too.",
+)
 @click.option("--wire", is_flag=True, help="Every file is a raw urlencoded body (as *.form files are).")
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="Write the report here.")
 def validate_command(
@@ -43,7 +47,7 @@ def validate_command(
         default_contract().operation(operation)
     except UnknownOperationError as exc:
         raise click.BadParameter(str(exc), param_hint="--operation") from None
-    outcome = validate_files(paths, operation, wire=wire, stdin=sys.stdin.buffer)
+    outcome = validate_files(paths, operation, wire=wire, strict=strict, stdin=sys.stdin.buffer)
     if output_format == "json":
         click.echo(render_json(outcome), file=output)
     elif output_format == "junit":
