@@ -58,10 +58,7 @@ def main() -> None:
     objects = [p for p in decoded if isinstance(p, dict)]
     wire = [encode_form(p, ["Channel", "Routing"]) for p in objects]
     json_fields = [[v for k, v in w.items() if k in ("Channel", "Routing")] for w in wire]
-    root = {
-        **contract.resolve(contract.operation("CreateInteraction").body_pointer or ""),
-        "components": contract.document["components"],
-    }
+    root = contract.request_schema("CreateInteraction")
     rs = jsonschema_rs.Draft202012Validator(root)
     py = jsonschema.Draft202012Validator(root)
     invalid = sum(not validator.validate(p).valid for p in decoded)

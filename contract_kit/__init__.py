@@ -11,7 +11,7 @@ from .contract import (
     UnknownOperationError,
     default_contract,
 )
-from .validate import PayloadValidator, Report, Violation, validate, validator_for
+from .validate import PayloadValidator, Report, Violation, validate, validate_request, validator_for
 
 __version__ = "0.1.0"
 
@@ -28,5 +28,6 @@ __all__ = [
     "__version__",
     "default_contract",
     "validate",
+    "validate_request",
     "validator_for",
 ]

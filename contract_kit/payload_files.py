@@ -67,12 +67,9 @@ def _parse(text: str, label: str, suffix: str) -> Any:
         except (ValueError, RecursionError) as exc:
             if suffix == ".json":
                 raise PayloadFileError(f"{label}: not valid JSON: {exc}") from exc
-    import yaml
+    from .yamlload import YamlError, load_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)
-    except (yaml.YAMLError, RecursionError) as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""
-        raise PayloadFileError(f"{label}: not valid JSON or YAML{at}: {getattr(exc, 'problem', exc)}") from exc
+        return load_yaml(text, label)
+    except YamlError as exc:
+        raise PayloadFileError(str(exc)) from exc

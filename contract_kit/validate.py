@@ -132,11 +132,22 @@ class PayloadValidator:
     # -- public -------------------------------------------------------------------------------
     def validate(self, payload: Any, *, strict: bool = False) -> Report:
         """Validate one payload in any shape; never raises, whatever the payload."""
+        return self.check(self.decode(payload), strict=strict)
+
+    def decode(self, payload: Any) -> Decoded:
+        """The decoded form of a payload in any shape. An empty raw body of an operation whose JSON
+        body is optional is no body at all: `{}`."""
+        if (
+            isinstance(payload, (bytes, str))
+            and self.operation.is_json_body
+            and not self.operation.body_required
+            and not payload.strip()
+        ):
+            payload = {}
         try:
-            decoded = self.decoder.decode(payload)
+            return self.decoder.decode(payload)
         except _ENGINE_ERRORS as exc:  # pragma: no cover - the decoder guards its own input
-            decoded = Decoded(json_safe(payload), {"": f"unreadable payload ({exc})"})
-        return self.check(decoded, strict=strict)
+            return Decoded(json_safe(payload), {"": f"unreadable payload ({exc})"})
 
     def check(self, decoded: Decoded, *, strict: bool = False, extra: tuple[Violation, ...] = ()) -> Report:
         """Validate a payload already in decoded form (with what its wire showed)."""
@@ -158,7 +169,8 @@ class PayloadValidator:
         for note in decoded.wire:
             rule = self._wire_rules.get(note.kind)
             if rule is not None and (rule.id, note.pointer) not in found:
-                found[(rule.id, note.pointer)] = _violation(rule, note.pointer, f"{rule.message}; {note.detail}", strict)
+                message = f"{rule.message}; {note.detail}"
+                found[(rule.id, note.pointer)] = _violation(rule, note.pointer, message, strict)
         for violation in extra:
             found.setdefault((violation.rule, violation.pointer), violation)
         return Report(self._operation_id, _one_entry_per_cause(found.values()))
@@ -348,14 +360,13 @@ def validate_request(
     payload: Any
     extra: tuple[Violation, ...] = ()
     if op.body_pointer:
-        raw = body if body is not None else b""
-        payload = b"{}" if not raw.strip() and not op.body_required and op.is_json_body else raw
-        extra = _content_type_violations(validator, op, content_type, raw, strict)
+        payload = body if body is not None else b""
+        extra = _content_type_violations(validator, op, content_type, payload, strict)
     elif op.query_parameters:
         payload = query if query is not None else ""
     else:
         return Report(op_id)
-    return validator.check(validator.decoder.decode(payload), strict=strict, extra=extra)
+    return validator.check(validator.decode(payload), strict=strict, extra=extra)
 
 
 def _content_type_violations(

@@ -104,7 +104,8 @@ class Decoder:
                 value = _as_int(value)
             out[name] = value
             if self.check_fields and name not in self.field_names:
-                decoded.wire.append(WireNote("unknown", "/" + escape(str(name)), f"{_short(name)} is not a field of this operation"))
+                detail = f"{_short(name)} is not a field of this operation"
+                decoded.wire.append(WireNote("unknown", "/" + escape(str(name)), detail))
         decoded.instance = out
         return decoded
 

@@ -42,8 +42,7 @@ def load_yaml(text: str | bytes, source: str = "<text>") -> Any:
     except YamlError:
         raise
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else " ".join(str(exc).split())
-        raise YamlError(f"{source}: not valid YAML/JSON: {reason[:300]}") from exc
+        raise YamlError(f"{source}: not valid JSON or YAML{_where(exc)}: {_reason(exc)}") from exc
     finally:
         loader.dispose()
 
@@ -83,3 +82,15 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
+
+
+def _where(exc: BaseException) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    problem = getattr(exc, "problem", None)
+    return " ".join(str(problem or exc).split())[:300]

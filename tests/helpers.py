@@ -15,6 +15,9 @@ INITIATORS = ("customer", "agent", "api")
 
 
 def load(path: Path) -> Any:
+    """A shipped payload: JSON, or a raw form body (`*.form`, as bytes: it may not be UTF-8)."""
+    if path.suffix == ".form":
+        return path.read_bytes()
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -26,5 +29,8 @@ def invalid_examples() -> list[tuple[str, str, Path]]:
     """(operation, rule id, file) for every shipped invalid example."""
     found = [("CreateInteraction", p.stem, p) for p in sorted((EXAMPLES / "invalid").glob("*.json"))]
     for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and p.name[0].isupper()):
-        found += [(folder.name, p.stem.removeprefix("invalid-"), p) for p in sorted(folder.glob("invalid-*.json"))]
+        found += [
+            (folder.name, p.stem.removeprefix("invalid-"), p)
+            for p in sorted([*folder.glob("invalid-*.json"), *folder.glob("invalid-*.form")])
+        ]
     return found

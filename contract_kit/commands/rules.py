@@ -29,7 +29,8 @@ def rules_command(output_format: str, operation: str | None) -> None:
         severity = click.style(shown, fg="red" if shown == "error" else "yellow")
         if rule.stricter:
             severity += " (error with --strict)"
-        click.echo(f"{click.style(rule.id, bold=True)}  [{severity}]  basis: {rule.basis}  {', '.join(rule.operations)}")
+        operations = ", ".join(rule.operations)
+        click.echo(f"{click.style(rule.id, bold=True)}  [{severity}]  basis: {rule.basis}  {operations}")
         click.echo(f"    when:     {rule.condition}")
         click.echo(f"    rule:     {rule.message}")
         click.echo(f"    source:   {rule.source}")
