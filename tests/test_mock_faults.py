@@ -26,9 +26,9 @@ from contract_kit.wire import encode_form
 _JSON_FIELDS = ["Channel", "Routing"]
 
 
-async def _scenario(faults: list[str]) -> list[str]:
+async def _scenario(faults: list[str], *, lenient: bool = False) -> list[str]:
     """What a contract suite would report against a mock with `faults` switched on."""
-    recorder = ResponseRecorder(create_app(faults=faults))
+    recorder = ResponseRecorder(create_app(faults=faults, lenient=lenient))
     found: list[str] = []
 
     def expect(ok: bool, what: str) -> None:
@@ -101,8 +101,9 @@ def test_the_catalogue_has_at_least_12_described_faults() -> None:
         assert fault.description and fault.detection
 
 
-def test_the_healthy_mock_passes_the_scenario() -> None:
-    assert asyncio.run(_scenario([])) == []
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict", "lenient"])
+def test_the_healthy_mock_passes_the_scenario(lenient: bool) -> None:
+    assert asyncio.run(_scenario([], lenient=lenient)) == []
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
@@ -138,3 +139,33 @@ def test_cli_lists_faults_and_refuses_unknown_ones() -> None:
     assert refused.exit_code != 0 and "unknown fault" in refused.output
     refused = CliRunner().invoke(mock_command, ["--account", "ACnope:tok"])
     assert refused.exit_code != 0 and "ACCOUNT_SID:TOKEN" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"WebhookTtid=a&WebhookTtid=b", 500),  # a field sent twice: malformed
+        (b"WebhookTtid=%FF", 500),  # not UTF-8
+        (b"WebhookTtid=a&Foo=1", 200),  # well-formed; a field the operation does not name is no junk
+        (b"WebhookTtid=a", 200),
+    ],
+)
+def test_crash_on_junk_crashes_on_malformed_bodies_only(body: bytes, status: int) -> None:
+    async def scenario() -> int:
+        async with in_process_client(faults=["crash-on-junk"], lenient=True) as http:
+            form = encode_form(valid_payload("sms", "api"), _JSON_FIELDS)
+            sid = (await http.post("/v1/Interactions", data=form)).json()["sid"]
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return (await http.post(f"/v1/Interactions/{sid}", content=body, headers=headers)).status_code
+
+    assert asyncio.run(scenario()) == status
+
+
+def test_in_process_client_passes_lenient() -> None:
+    async def update(lenient: bool) -> int:
+        async with in_process_client(lenient=lenient) as http:
+            form = encode_form(valid_payload("sms", "api"), _JSON_FIELDS)
+            sid = (await http.post("/v1/Interactions", data=form)).json()["sid"]
+            return (await http.post(f"/v1/Interactions/{sid}", data={"WebhookTtid": "a", "Foo": "1"})).status_code
+
+    assert (asyncio.run(update(True)), asyncio.run(update(False))) == (200, 400)

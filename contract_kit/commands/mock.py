@@ -31,6 +31,14 @@ import click
 )
 @click.option("--list-faults", is_flag=True, help="Print the fault catalogue and exit.")
 @click.option(
+    "--lenient",
+    is_flag=True,
+    help="Enforce only what the vendor states: accept what only contract-kit's stricter readings forbid, "
+    "where the vendor is silent (duplicated fields: last value wins; unknown or undecodable fields: "
+    "ignored; a wrong Content-Type; a queue_sid off its pattern outside agent-initiated interactions, "
+    "...). By default these are rejected with 400/20001.",
+)
+@click.option(
     "--settle-delay",
     default=0.0,
     show_default=True,
@@ -44,9 +52,15 @@ def mock_command(
     api_keys: tuple[str, ...],
     faults: tuple[str, ...],
     list_faults: bool,
+    lenient: bool,
     settle_delay: float,
 ) -> None:
     """Serve a stateful mock of the Flex Interactions API that validates every request.
+
+    Every request is judged by the contract (the verdict of `contract-kit validate --strict`, warnings aside):
+    400/20001 for what any rule rejects. --lenient enforces only what the vendor states and is
+    lenient where the vendor is silent, as a real server may be (a field sent twice: the last value
+    wins; an unknown field: ignored; ...).
 
     Point the vendor client at it with `client.flex_api.base_url = "http://HOST:PORT"` and unset
     TWILIO_REGION and TWILIO_EDGE (they rewrite the host).
@@ -65,7 +79,7 @@ def mock_command(
             registry.add_account(*parse_account(spec))
         for spec in api_keys:
             registry.add_api_key(*parse_api_key(spec))
-        app = create_app(accounts=registry, faults=faults, settle_delay=settle_delay)
+        app = create_app(accounts=registry, faults=faults, settle_delay=settle_delay, lenient=lenient)
     except (CredentialError, catalogue.UnknownFaultError) as exc:
         raise click.BadParameter(str(exc)) from exc
     primary = registry.primary()
@@ -79,5 +93,9 @@ def mock_command(
         click.echo(f"  2nd account: {auth.OTHER_ACCOUNT_SID} / {auth.OTHER_AUTH_TOKEN}")
     if faults:
         click.echo(f"  faults ON:   {', '.join(faults)}")
+    if lenient:
+        click.echo("  lenient:     accepts what only our stricter readings forbid (the vendor is silent)")
+    else:
+        click.echo("  strict:      every rule enforced, ours too (--lenient accepts what only ours forbid)")
     click.echo("  (unset TWILIO_REGION and TWILIO_EDGE when pointing the twilio client here)")
     serve(app, host, port)

@@ -1,10 +1,20 @@
 """The Starlette application: one route per path of the contract, one pipeline for every operation.
 
 A request goes: auth (401/20003) -> path parameters against the document's parameter schemas
-(404/20404) -> body size (413) -> body or query against the operation's request schema with
-`contract_kit.validate` (400/20001, naming the first violation's rule id and pointer) -> the
-operation's behaviour in `resources` (404/20404 for what the account does not have). The mock holds
-no rule of its own: every check above is the contract's.
+(404/20404) -> body size (413) -> the one verdict, `contract_kit.validate.validate_request` on the
+body (or query string) and its Content-Type (400/20001 iff the report has errors, naming the first
+violation's rule id and pointer; every error in `details`) -> the operation's behaviour in
+`resources` (404/20404 for what the account does not have). The mock holds no rule of its own:
+every check above is the contract's.
+
+Strict by default, lenient on request (`create_app(lenient=True)`, `contract-kit mock --lenient`).
+By default the mock enforces every rule of the contract, our stricter readings (rules of basis
+`ours`) included, so a client tested against it sends what any server accepts. Lenient, it
+enforces only what the vendor states and, where the vendor is silent, accepts what a real server
+may: a field sent twice (the last value wins), a field the operation does not name (ignored),
+bytes that are not UTF-8 in a field the schema does not constrain, a body sent with another
+Content-Type, a `Routing.properties.queue_sid` off its pattern outside agent-initiated
+interactions, ... It is the conforming server `contract-kit run` must not fail.
 """
 
 from __future__ import annotations
@@ -15,7 +25,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..contract import Contract, Operation, default_contract
-from ..validate import PayloadValidator, Report, Violation, validator_for
+from ..validate import PayloadValidator, Report, Violation, validate_request, validator_for
 from ..wire import Decoded
 from . import errors
 from .auth import Accounts
@@ -47,6 +56,8 @@ class MockState:
     store: Store
     settle_delay: float
     max_body: int
+    lenient: bool = False
+    """Enforce only the vendor's rules: accept what only our stricter readings (basis `ours`) forbid."""
 
 
 def create_app(
@@ -57,11 +68,15 @@ def create_app(
     store: Store | None = None,
     settle_delay: float = 0.0,
     max_body: int = MAX_BODY,
+    lenient: bool = False,
 ) -> Starlette:
     """The mock as an ASGI app.
 
     `faults` are catalogue names (`faults.CATALOGUE`), optionally `name:argument`; `accounts`
     default to `Accounts.defaults()`; `settle_delay` is how long a channel stays in `setup`.
+    By default every rule of the contract is enforced, ours included; `lenient=True` answers 400
+    only to what the vendor's rules reject, and accepts what only our stricter readings forbid (a
+    duplicated field: the last value wins; an unknown field: ignored; ...).
     """
     contract = contract or default_contract()
     state = MockState(
@@ -71,6 +86,7 @@ def create_app(
         store=store or Store(),
         settle_delay=settle_delay,
         max_body=max_body,
+        lenient=lenient,
     )
     by_path: dict[str, dict[str, Operation]] = {}
     for op in contract.operations.values():
@@ -102,11 +118,9 @@ class _Pipeline:
         self.state = state
         self.op = op
         self.validator: PayloadValidator | None = (
-            validator_for(op.operation_id, state.contract) if op.body_pointer or op.query_parameters else None
+            validator_for(op.operation_id, state.contract) if op.has_request else None
         )
-        self.path_checks = [(name, _compile_parameter(state.contract, ptr)) for name, ptr in op.path_parameters]
-        self.body_optional = not _body_required(state.contract, op)
-        self.form_rule = _root_rule(state.contract, op.body_pointer) if op.body_pointer else None
+        self.path_checks = [(name, state.contract.validator(pointer)) for name, pointer in op.path_parameters]
         self.handler = HANDLERS.get(op.operation_id)
 
     async def __call__(self, request: Request) -> Response:
@@ -124,27 +138,32 @@ class _Pipeline:
         for name, check in self.path_checks:
             if not check.is_valid(request.path_params.get(name, "")):
                 return self._not_found(request, f"{name} {request.path_params.get(name)!r} is not a valid SID")
-        raw: bytes | str = b""
+        body: bytes | None = None
+        query: bytes | None = None
         if self.op.body_pointer:
             body = await _read_body(request, state.max_body)
             if body is None:
                 return errors.vendor_error(
                     413, errors.TOO_LARGE, f"The request body is larger than {state.max_body} bytes"
                 )
-            raw = b"{}" if not body.strip() and self.body_optional and not self.op.is_form else body
         elif self.op.query_parameters:
-            raw = request.scope.get("query_string", b"")
+            query = request.scope.get("query_string", b"")
         data: Mapping[str, Any] = {}
         if self.validator is not None:
-            decoded = self.validator.decoder.decode(raw)
-            if "crash-on-junk" in faults and self.op.body_pointer and _is_junk(decoded):
+            decoded = self.validator.decoder.decode(self._payload(body, query))
+            if "crash-on-junk" in faults and body is not None and _is_junk(decoded):
                 return Response("Internal Server Error", 500, media_type="text/plain")
-            report = self._without_accepted(self.validator.check(decoded))
-            problems = list(report.errors)
-            if not problems and self.form_rule and isinstance(decoded.instance, dict):
-                problems = [Violation(self.form_rule, p, note) for p, note in decoded.notes.items()]
-            if problems:
-                return self._invalid(problems)
+            report = validate_request(
+                self.op,
+                body=body,
+                query=query,
+                content_type=request.headers.get("content-type"),
+                strict=not state.lenient,
+                contract=state.contract,
+            )
+            report = self._without_accepted(report)
+            if report.errors:
+                return self._invalid(report.errors)
             data = decoded.instance if isinstance(decoded.instance, dict) else {}
         if "crash-on-edge" in faults and (data.get("PageSize") == 1000 or data.get("WebhookTtid") == ""):
             return errors.vendor_error(500, errors.INTERNAL, "Internal server error")
@@ -162,7 +181,7 @@ class _Pipeline:
             params=request.path_params,
             data=data,
             base=_base_url(request),
-            weight=len(raw),
+            weight=len(body or query or b""),
             faults=faults,
             store=state.store,
             contract=state.contract,
@@ -178,6 +197,14 @@ class _Pipeline:
         media_type = "text/html" if "wrong-content-type" in faults else "application/json"
         return Response(json.dumps(payload), status, media_type=media_type)
 
+    def _payload(self, body: bytes | None, query: bytes | None) -> bytes:
+        """What the verdict decodes (`validate_request`'s reading): an empty optional JSON body is `{}`."""
+        if body is None:
+            return query or b""
+        if not body.strip() and not self.op.body_required and self.op.is_json_body:
+            return b"{}"
+        return body
+
     # -- answers ----------------------------------------------------------------------------------
     def _without_accepted(self, report: Report) -> Report:
         accepted = self.state.faults.argument("accept-rule") if "accept-rule" in self.state.faults else None
@@ -187,7 +214,7 @@ class _Pipeline:
             return Report(report.operation, report.warnings)
         return report
 
-    def _invalid(self, problems: list[Violation]) -> Response:
+    def _invalid(self, problems: tuple[Violation, ...]) -> Response:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         message = f"Invalid parameter: [{first.rule}] at {first.pointer or '/'}: {first.message}{more}"
@@ -221,7 +248,14 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 
 def _is_junk(decoded: Decoded) -> bool:
-    return bool(decoded.notes) or not isinstance(decoded.instance, dict)
+    """A malformed body: a value the decoder could not read, bytes that are not UTF-8, a field sent
+    twice, or something other than an object. (A well-formed field the operation does not name is
+    not junk.)"""
+    return (
+        bool(decoded.notes)
+        or any(note.kind != "unknown" for note in decoded.wire)
+        or not isinstance(decoded.instance, dict)
+    )
 
 
 def _in_cell(data: Mapping[str, Any], cell: str) -> bool:
@@ -238,27 +272,6 @@ def _base_url(request: Request) -> str:
         server = request.scope.get("server") or ("127.0.0.1", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
     return f"{scheme}://{host}"
-
-
-def _compile_parameter(contract: Contract, pointer: str) -> Any:
-    schema = contract.resolve(pointer)
-    root = {**schema, "components": contract.document.get("components", {})}
-    return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
-
-
-def _body_required(contract: Contract, op: Operation) -> bool:
-    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
-    if "$ref" in body:
-        body = contract.resolve(body["$ref"])
-    return bool(body.get("required", False))
-
-
-def _root_rule(contract: Contract, pointer: str) -> str | None:
-    node = contract.resolve(pointer)
-    while isinstance(node, Mapping) and "$ref" in node and "x-rule" not in node:
-        node = contract.resolve(node["$ref"])
-    rule = node.get("x-rule") if isinstance(node, Mapping) else None
-    return rule if isinstance(rule, str) else None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

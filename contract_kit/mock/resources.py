@@ -3,11 +3,17 @@
 Handlers receive a `Call` (account, path parameters, the request data already validated by the
 contract, the request's base URL) and return `(status, body)`; they raise `NotFound` for a resource
 the account does not have. Rendering builds absolute `url`/`links` from the request's base URL.
+
+Everything these handlers know of the contract comes from its model: the SID prefix of what a
+create makes is its operation's `resource_prefix`, the prefix of the channel CreateInteraction makes
+is the one its links' targets demand of the parameter they fill from `channel/sid`, and a value of
+a free-form body (transfers) is kept only when the operation's response schema accepts it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,13 +21,15 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from ..contract import Contract
+from .. import pointers
+from ..contract import Contract, ContractError
 from .faults import Faults
 from .store import FAILING_SIDS, Channel, Interaction, Invite, Participant, Store, Transfer
 
 DEFAULT_PAGE_SIZE = 50
 _TOKEN = re.compile(r"^PT([0-9]{1,18})$")
-_TRANSFER = "flex.v1.interaction.interaction_channel.interaction_transfer"
+_CHANNEL_SID = "$response.body#/channel/sid"
+"""Where a CreateInteraction answer holds the SID of the channel it made (what its links read)."""
 
 
 class NotFound(Exception):
@@ -212,22 +220,45 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _enum(call: Call, schema: str) -> list[Any]:
-    return list(call.contract.resolve(f"/components/schemas/{schema}")["enum"])
+def _new_sid(call: Call) -> str:
+    """A new SID for what the current operation creates (its `resource_prefix`)."""
+    prefix = call.contract.operation(call.operation_id).resource_prefix
+    if prefix is None:  # pragma: no cover - the document gives every create a SID pattern
+        raise ContractError(f"{call.operation_id} answers no resource with a SID pattern")
+    return call.store.new_sid(prefix)
 
 
-def _matches(call: Call, schema: str, value: Any) -> bool:
-    pattern = call.contract.resolve(f"/components/schemas/{schema}")["pattern"]
-    return isinstance(value, str) and re.match(pattern, value) is not None
+@functools.lru_cache(maxsize=8)
+def _channel_prefix(contract: Contract, operation_id: str = "CreateInteraction") -> str:
+    """The SID prefix of the channel a create makes: the prefix the operations it links to demand
+    of the path parameter they fill from the answer's `channel/sid`."""
+    for link in contract.operation(operation_id).links:
+        for parameter, expression in link.parameters:
+            if expression == _CHANNEL_SID:
+                prefix = contract.operation(link.operation_id).sid_prefix(parameter)
+                if prefix:
+                    return prefix
+    raise ContractError(f"no link of {operation_id} says what SID its {_CHANNEL_SID} is")
+
+
+def _fits(call: Call, member: str, value: Any) -> bool:
+    """Whether the operation's success response schema accepts `value` as its `member`."""
+    op = call.contract.operation(call.operation_id)
+    response = next((r for r in op.responses if r.status in op.success_statuses and r.schema_pointer), None)
+    if response is None or response.schema_pointer is None:  # pragma: no cover - every answer has a schema
+        return False
+    schema = call.contract.deref_pointer(response.schema_pointer)
+    check = call.contract.validator(schema + pointers.join("properties", member))
+    return bool(check.is_valid(value))
 
 
 # -- the operations -------------------------------------------------------------------------------
 def create_interaction(call: Call) -> Result:
     channel_in = _obj(call.data.get("Channel"))
     routing = call.data.get("Routing")
-    interaction_sid = call.store.new_sid("KD")
+    interaction_sid = _new_sid(call)
     given = channel_in.get("sid")
-    channel_sid = given if isinstance(given, str) and given else call.store.new_sid("UO")
+    channel_sid = given if isinstance(given, str) and given else call.store.new_sid(_channel_prefix(call.contract))
     workspace = _obj(_obj(routing).get("properties")).get("workspace_sid")
     media = _obj(channel_in.get("properties")).get("media_channel_sid")
     failure = FAILING_SIDS.get(workspace) if isinstance(workspace, str) else None
@@ -299,7 +330,7 @@ def create_invite(call: Call) -> Result:
     channel = _channel(call)
     routing = call.data.get("Routing")
     routing = routing if isinstance(routing, dict) else None
-    invite = Invite(call.store.new_sid("KG"), channel.interaction_sid, channel.sid, routing)
+    invite = Invite(_new_sid(call), channel.interaction_sid, channel.sid, routing)
     call.store.add_child(channel.invites, invite.sid, invite)
     return 200, render_invite(call, invite)
 
@@ -314,7 +345,7 @@ def create_participant(call: Call) -> Result:
     channel = _channel(call)
     routing = call.data.get("RoutingProperties")
     participant = Participant(
-        sid=call.store.new_sid("UT"),
+        sid=_new_sid(call),
         type=str(call.data.get("Type", "unknown")),
         interaction_sid=channel.interaction_sid,
         channel_sid=channel.sid,
@@ -341,13 +372,13 @@ def create_transfer(call: Call) -> Result:
     source, target = body.get("from"), body.get("to")
     now = _now()
     transfer = Transfer(
-        sid=call.store.new_sid("UX"),
+        sid=_new_sid(call),
         account_sid=call.account,
         interaction_sid=channel.interaction_sid,
         channel_sid=channel.sid,
-        type=str(kind) if kind in _enum(call, "interaction_transfer_enum_transfer_type") else "warm",
+        type=kind if isinstance(kind, str) and _fits(call, "type", kind) else "warm",
         status="active",
-        from_=source if _matches(call, "ParticipantSid", source) else None,
+        from_=source if isinstance(source, str) and _fits(call, "from", source) else None,
         to=target if isinstance(target, str) else None,
         date_created=now,
         date_updated=now,
@@ -371,13 +402,9 @@ def fetch_transfer(call: Call) -> Result:
 def update_transfer(call: Call) -> Result:
     transfer = _transfer(call)
     changes: dict[str, Any] = {"date_updated": _now()}
-    status = call.data.get("status")
-    if status in _enum(call, "interaction_transfer_enum_transfer_status"):
-        changes["status"] = status
-    fields = call.contract.resolve(f"/components/schemas/{_TRANSFER}/properties")
-    for name in ("note_sid", "summary_sid"):
+    for name in ("status", "note_sid", "summary_sid"):
         value = call.data.get(name)
-        if isinstance(value, str) and re.match(fields[name]["pattern"], value):
+        if isinstance(value, str) and _fits(call, name, value):
             changes[name] = value
     return 200, render_transfer(call, _updated(call, transfer, **changes))
 

@@ -47,7 +47,8 @@ def serve(app: Starlette, host: str = LOOPBACK, port: int = 8080) -> None:
 class MockServer:
     """The mock on a free loopback port, in a daemon thread; a context manager.
 
-    Pass an app, or the keyword arguments of `create_app` (faults, accounts, store, ...).
+    Pass an app, or the keyword arguments of `create_app` (faults, accounts, store, lenient, ...):
+    `MockServer(lenient=True)` accepts what only our stricter readings forbid, as a real server may.
     """
 
     def __init__(self, app: Starlette | None = None, *, host: str = LOOPBACK, **options: Any) -> None:
@@ -119,10 +120,16 @@ class MockServer:
 
 
 def in_process_client(
-    app: Starlette | None = None, *, auth: tuple[str, str] | None = None, faults: Iterable[str] = ()
+    app: Starlette | None = None,
+    *,
+    auth: tuple[str, str] | None = None,
+    faults: Iterable[str] = (),
+    lenient: bool = False,
 ) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` talking to the app in process (ASGI transport), as the first account."""
-    app = app if app is not None else create_app(faults=faults)
+    """An `httpx.AsyncClient` talking to the app in process (ASGI transport), as the first account.
+
+    Without `app`, a new one with `faults` switched on, strict or `lenient` (see `create_app`)."""
+    app = app if app is not None else create_app(faults=faults, lenient=lenient)
     credential = app.state.mock.accounts.primary()
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
