@@ -1,10 +1,15 @@
 """Our checks: small named functions over one exchange, each saying what it defends.
 
 Every check takes an `Exchange` (a request and its response, whoever sent it) and returns the
-findings it has (none when the exchange conforms). They all derive from the contract document:
-the rule catalogue through `contract_kit.validate`, response shapes through the document's
-response schemas. `register_with_schemathesis` makes each one a Schemathesis check too, so the
+findings it has (none when the exchange conforms). They all derive from the contract model: the
+verdict on a request is `validate.validate_request` (the one verdict of contract-kit, shared with
+the mock and the cassette checker), response shapes are the document's response schemas as
+`contract.Contract` compiles them. `engine.register` makes them one Schemathesis check too, so the
 same code judges generated cases and our targeted ones.
+
+What a server is failed for: breaking what the vendor states, or a protocol fact. Our stricter
+readings (rules of basis `ours`) are advice: a server may accept a request that only they forbid
+(the run notes it) or reject it with 400; both conform.
 
 Why `contract_verdict` replaces Schemathesis' `positive_data_acceptance` and
 `negative_data_rejection`: Schemathesis decides "valid" with its own reading of the schema, and
@@ -21,11 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import jsonschema_rs
-
 from ..contract import Contract, Operation
 from ..responses import ResponseChecker
-from ..validate import Report, Violation, validator_for
+from ..validate import Report, Violation, validate_request, validator_for
 from .report import Exchange, Finding
 
 Check = Callable[["CheckEnv", Exchange], list[Finding]]
@@ -33,18 +36,38 @@ Check = Callable[["CheckEnv", Exchange], list[Finding]]
 
 @dataclass
 class CheckEnv:
-    """What the checks of one run share: the contract, and where findings go."""
+    """What the checks of one run share: the contract, and where findings and notes go."""
 
     contract: Contract
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)
     rules_seen_rejected: set[str] = field(default_factory=set)
+    stricter_accepted: set[str] = field(default_factory=set)
+    """Rules of our stricter reading that the server accepted a request breaking (which conforms)."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Notes for the report, one per key (see `note`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_exchange: Callable[[Exchange], None] | None = None
 
     def operation(self, exchange: Exchange) -> Operation:
         return self.contract.operation(exchange.operation)
+
+    def note(self, text: str, key: str | None = None) -> None:
+        """Add a note to the report, once per `key` (the text itself by default); thread-safe.
+
+        Of several texts under one key the smallest is kept, so the note does not depend on which
+        of several concurrent requests came first."""
+        key = text if key is None else key
+        with self.lock:
+            known = self.notes.get(key)
+            if known is None or text < known:
+                self.notes[key] = text
+
+    def note_texts(self) -> list[str]:
+        """The notes, in a stable order (by key)."""
+        with self.lock:
+            return [self.notes[key] for key in sorted(self.notes)]
 
     def evaluate(self, exchange: Exchange, checks: Mapping[str, Check] | None = None) -> list[Finding]:
         """Run `checks` (all of ours by default) on one exchange and record what they find."""
@@ -64,79 +87,27 @@ class CheckEnv:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def payload_of(env: CheckEnv, exchange: Exchange) -> bytes | str | None:
-    """The request payload the contract validates: the body, or the query string; None if neither."""
-    op = env.operation(exchange)
-    if op.body_pointer:
-        body = exchange.request_body
-        if not body.strip() and not op.is_form and not _body_required(env.contract, op):
-            return b"{}"
-        return body
-    if op.query_parameters:
-        return urlsplit(exchange.url).query
-    return None
-
-
 def verdict(env: CheckEnv, exchange: Exchange) -> Report | None:
-    """The contract's verdict on the request; a body field the wire could not decode counts as an
-    error of the body's own rule (not JSON, sent twice, not UTF-8). A query string has no such rule:
-    its decoding notes (e.g. an unknown parameter repeated) are not a violation, as for the mock."""
-    payload = payload_of(env, exchange)
-    if payload is None:
+    """The contract's verdict on the request as it travelled (`validate.validate_request`: its body,
+    or its query string, and its Content-Type); None when the operation takes neither."""
+    op = env.operation(exchange)
+    if not op.has_request:
         return None
-    validator = validator_for(exchange.operation, env.contract)
-    decoded = validator.decoder.decode(payload)
-    report = validator.check(decoded)
-    if report.valid and decoded.notes and env.operation(exchange).body_pointer:
-        rule = _root_rule(env.contract, env.operation(exchange))
-        extra = tuple(Violation(rule, p, note) for p, note in decoded.notes.items())
-        report = Report(report.operation, report.violations + extra)
-    return report
+    return validate_request(
+        op,
+        body=exchange.request_body,
+        query=urlsplit(exchange.url).query,
+        content_type=_header(exchange.request_headers, "content-type"),
+        contract=env.contract,
+    )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 def _finding(check: str, exchange: Exchange, message: str, rule: str | None = None) -> list[Finding]:
     return [Finding(check, message, exchange, rule)]
-
-
-@functools.lru_cache(maxsize=256)
-def _response_validator(contract: Contract, operation_id: str, status: int) -> tuple[bool, Any]:
-    """(documented, compiled schema or None) of an operation's response for a status."""
-    op = contract.operation(operation_id)
-    responses = contract.document["paths"][op.path][op.method.lower()].get("responses", {})
-    node = responses.get(str(status))
-    if node is None:
-        return False, None
-    if "$ref" in node:
-        node = contract.resolve(node["$ref"])
-    media = (node.get("content") or {}).get("application/json")
-    if not isinstance(media, Mapping) or "schema" not in media:
-        return True, None
-    root = {**media["schema"], "components": contract.document.get("components", {})}
-    return True, jsonschema_rs.Draft202012Validator(root, validate_formats=False)
-
-
-@functools.lru_cache(maxsize=4)
-def _vendor_error_validator(contract: Contract) -> Any:
-    root = {"$ref": "#/components/schemas/VendorError", "components": contract.document.get("components", {})}
-    return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
-
-
-@functools.lru_cache(maxsize=64)
-def _body_required(contract: Contract, op: Operation) -> bool:
-    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
-    if "$ref" in body:
-        body = contract.resolve(body["$ref"])
-    return bool(body.get("required", False))
-
-
-@functools.lru_cache(maxsize=64)
-def _root_rule(contract: Contract, op: Operation) -> str:
-    pointer = op.body_pointer
-    node: Any = contract.resolve(pointer) if pointer else {}
-    while isinstance(node, Mapping) and "$ref" in node and "x-rule" not in node:
-        node = contract.resolve(node["$ref"])
-    rule = node.get("x-rule") if isinstance(node, Mapping) else None
-    return rule if isinstance(rule, str) else "request.form"
 
 
 def _first_error(validator: Any, instance: Any) -> str:
@@ -147,24 +118,30 @@ def _first_error(validator: Any, instance: Any) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------------
+STRICTER_NOTE = "the server accepts what only our stricter reading forbids"
+
+
 def contract_verdict(env: CheckEnv, exchange: Exchange) -> list[Finding]:
-    """Defends every error rule of `components.x-rules`: a request that breaks a rule gets 400
-    (never 2xx), and a request the contract accepts is accepted (2xx) — warnings never reject.
-    A 404 is the right answer for a SID the account does not have, unless the run created it."""
+    """Defends every error rule of `components.x-rules`: a request that breaks a rule the vendor
+    states gets 400 (never 2xx), and a request the contract accepts is accepted (2xx); warnings
+    never reject. A request whose only violations are our stricter readings (basis `ours`: a field
+    sent twice, bytes that are not UTF-8, ...) may be accepted (2xx: a note, once per rule) or
+    rejected (400): both conform. A 404 is the right answer for a SID the account does not have,
+    unless the run created it."""
     if not exchange.authenticated:
         return []
     report = verdict(env, exchange)
     if report is None:
         return []
-    status = op_status = exchange.status
+    status = exchange.status
     has_path = bool(env.operation(exchange).path_parameters)
     if status == 404 and has_path and not exchange.resources_exist:
         return []
     if status >= 500:
         return []  # no_server_error reports it
-    if not report.valid:
+    if report.errors:
         rules = sorted({v.rule for v in report.errors})
-        if op_status == 400:
+        if status == 400:
             with env.lock:
                 env.rules_seen_rejected.update(rules)
             return []
@@ -176,6 +153,8 @@ def contract_verdict(env: CheckEnv, exchange: Exchange) -> list[Finding]:
             f"got HTTP {status}, expected 400",
             rules[0] if len(rules) == 1 else first.rule,
         )
+    if report.stricter:
+        return _stricter_only(env, exchange, report.stricter)
     if 200 <= status < 300:
         return []
     return _finding(
@@ -184,6 +163,34 @@ def contract_verdict(env: CheckEnv, exchange: Exchange) -> list[Finding]:
         f"a request the contract accepts got HTTP {status}, expected 2xx"
         + (f" ({len(report.warnings)} warning(s): warnings never make a payload invalid)" if report.warnings else ""),
         cell_name(exchange, env),
+    )
+
+
+def _stricter_only(env: CheckEnv, exchange: Exchange, stricter: tuple[Violation, ...]) -> list[Finding]:
+    """A request only our stricter readings forbid: 2xx (noted) and 400 both conform."""
+    status = exchange.status
+    rules = sorted({v.rule for v in stricter})
+    if 200 <= status < 300:
+        with env.lock:
+            env.stricter_accepted.update(rules)
+        for violation in stricter:
+            env.note(
+                f"{STRICTER_NOTE}: {violation.rule} at {violation.pointer or '/'} ({exchange.operation}); "
+                "a server may accept it or reject it with 400, both conform",
+                key=f"stricter:{violation.rule}",
+            )
+        return []
+    if status == 400:
+        with env.lock:
+            env.rules_seen_rejected.update(rules)
+        return []
+    first = stricter[0]
+    return _finding(
+        "contract_verdict",
+        exchange,
+        f"a request breaking only our stricter reading {first.rule} ({first.pointer or '/'}) got HTTP {status}, "
+        "expected 2xx (accepted) or 400 (rejected with the vendor's error body)",
+        first.rule,
     )
 
 
@@ -223,9 +230,9 @@ def error_body(env: CheckEnv, exchange: Exchange) -> list[Finding]:
             "expected application/json with the vendor's error body"
         )
     body = exchange.json()
-    _, validator = _response_validator(env.contract, exchange.operation, status)
+    validator = env.contract.response_validator(exchange.operation, status)
     if validator is None:
-        validator = _vendor_error_validator(env.contract)
+        validator = env.contract.vendor_error_validator()
     if not validator.is_valid(body):
         return _finding(
             "error_body", exchange, f"HTTP {status} error body is not the vendor's: {_first_error(validator, body)}"
@@ -259,14 +266,10 @@ def absolute_urls(env: CheckEnv, exchange: Exchange) -> list[Finding]:
     can follow `next_page_url` exactly as given."""
     if not 200 <= exchange.status < 300 or exchange.content_type != "application/json":
         return []
-    op = env.operation(exchange)
-    responses = env.contract.document["paths"][op.path][op.method.lower()].get("responses", {})
-    node = responses.get(str(exchange.status))
-    if node is None:
+    response = env.operation(exchange).response(exchange.status)
+    if response is None or response.schema_pointer is None:
         return []
-    if "$ref" in node:
-        node = env.contract.resolve(node["$ref"])
-    schema = ((node.get("content") or {}).get("application/json") or {}).get("schema")
+    schema = env.contract.resolve(response.schema_pointer)
     for pointer, value in _uri_values(env.contract, schema, exchange.json(), ""):
         parts = urlsplit(value)
         if not (parts.scheme in ("http", "https") and parts.netloc):
@@ -275,10 +278,9 @@ def absolute_urls(env: CheckEnv, exchange: Exchange) -> list[Finding]:
 
 
 def _uri_values(contract: Contract, schema: Any, value: Any, pointer: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    schema = contract.deref(schema)
     if not isinstance(schema, Mapping) or depth > 32:
         return
-    if "$ref" in schema:
-        yield from _uri_values(contract, contract.resolve(schema["$ref"]), value, pointer, depth + 1)
     for sub in schema.get("allOf", ()):
         yield from _uri_values(contract, sub, value, pointer, depth + 1)
     if schema.get("format") == "uri" and isinstance(value, str):
@@ -287,9 +289,9 @@ def _uri_values(contract: Contract, schema: Any, value: Any, pointer: str, depth
         for name, sub in (schema.get("properties") or {}).items():
             if name in value:
                 yield from _uri_values(contract, sub, value[name], f"{pointer}/{name}", depth + 1)
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+    if isinstance(value, list):
         for index, item in enumerate(value[:20]):
-            yield from _uri_values(contract, schema["items"], item, f"{pointer}/{index}", depth + 1)
+            yield from _uri_values(contract, schema.get("items"), item, f"{pointer}/{index}", depth + 1)
 
 
 def page_size_honoured(env: CheckEnv, exchange: Exchange) -> list[Finding]:

@@ -19,8 +19,14 @@ Schemathesis' stateful phase starts from the operations its dependency analysis 
 points, and it reads an optional `...Sid` body field of a create (CreateInteraction's
 `InteractionContextSid`) as a reference to a resource no operation produces, so it would never
 start from the create and never follow the links. The view leaves such optional fields out of the
-create's `properties` (without `additionalProperties: false` they are still allowed: looser, never
-stricter); the targeted part still breaks their rules on purpose.
+create's `properties`; the targeted part still breaks their rules on purpose.
+
+Request bodies are closed (`additionalProperties: false`) in the view. A field the operation does
+not name breaks only a reading of ours (`request.unknown_field`), which the default mock enforces
+and a lenient server ignores; left open, Schemathesis' positive data would carry such fields and
+its stateful phase would stall at the first create. Closed, positive data is what every server
+accepts, and negative data still sends unknown fields, judged by `checks.contract_verdict` (a
+stricter reading of ours: accepted or rejected with 400, both conform).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from .. import pointers
 from ..contract import Contract, Operation
 
 _CONDITIONAL = ("if", "then", "else")
@@ -44,13 +51,15 @@ def engine_document(contract: Contract, *, seed: int = 0, examples: int | None =
     """A deep copy of the document without conditional subschemas, contact formats tagged, and
     valid write payloads as request-body `examples` (at most `examples` of them; None: all)."""
     document: dict[str, Any] = _strip(copy.deepcopy(dict(contract.document)))
-    schemas = document.get("components", {}).get("schemas", {})
     for name, fmt in FICTIONAL_FORMATS.items():
-        if isinstance(schemas.get(name), dict):
-            schemas[name]["format"] = fmt
+        schema = _at(document, pointers.join("components", "schemas", name))
+        if isinstance(schema, dict):
+            schema["format"] = fmt
     for op in contract.operations.values():
         if op.method == "POST" and not op.path_parameters and op.body_pointer:
-            _drop_optional_references(document, op)
+            _drop_optional_references(document, contract, op)
+        if op.body_pointer:
+            _close(_at(document, contract.deref_pointer(op.body_pointer)))
     budget = examples
     for op in contract.operations.values():
         chosen = valid_examples(contract, op.operation_id, seed)
@@ -58,7 +67,7 @@ def engine_document(contract: Contract, *, seed: int = 0, examples: int | None =
             chosen, budget = chosen[:budget], max(0, budget - len(chosen))
         if chosen:
             media = _request_media(document, op)
-            if media is not None:
+            if isinstance(media, dict):
                 media["examples"] = {name: {"summary": f"valid {op.operation_id} ({name})", "value": payload}
                                      for name, payload in chosen}
     return document
@@ -87,11 +96,8 @@ def valid_examples(contract: Contract, operation_id: str, seed: int = 0) -> list
     return copy.deepcopy(list(_valid_examples(contract, operation_id, seed)))
 
 
-def _drop_optional_references(document: dict[str, Any], op: Operation) -> None:
-    media = _request_media(document, op)
-    schema = media.get("schema") if media is not None else None
-    if isinstance(schema, dict) and "$ref" in schema:
-        schema = _resolve(document, schema["$ref"])
+def _drop_optional_references(document: dict[str, Any], contract: Contract, op: Operation) -> None:
+    schema = _at(document, contract.deref_pointer(op.body_pointer)) if op.body_pointer else None
     if not isinstance(schema, dict) or schema.get("additionalProperties") is False:
         return
     properties = schema.get("properties")
@@ -102,24 +108,31 @@ def _drop_optional_references(document: dict[str, Any], op: Operation) -> None:
         del properties[name]
 
 
-def _request_media(document: dict[str, Any], op: Operation) -> dict[str, Any] | None:
-    """The media type object of an operation's request body in `document`, inlined if it was a $ref."""
-    operation = document.get("paths", {}).get(op.path, {}).get(op.method.lower())
-    if not isinstance(operation, dict) or not op.media_type:
+def _close(schema: Any) -> None:
+    """`additionalProperties: false` on an object body schema that does not say otherwise."""
+    if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+        schema.setdefault("additionalProperties", False)
+
+
+def _request_media(document: dict[str, Any], op: Operation) -> Any:
+    """The media type object of an operation's request body in `document` (the parent of the
+    model's `body_pointer`). A request body shared through `components.requestBodies` would be
+    shared here too; the document has none."""
+    if not op.body_pointer:
         return None
-    body = operation.get("requestBody")
-    if isinstance(body, dict) and "$ref" in body:
-        body = copy.deepcopy(_resolve(document, body["$ref"]))
-        operation["requestBody"] = body
-    content = body.get("content") if isinstance(body, dict) else None
-    media = content.get(op.media_type) if isinstance(content, dict) else None
-    return media if isinstance(media, dict) else None
+    return _at(document, op.body_pointer.rsplit("/", 1)[0])
 
 
-def _resolve(document: Mapping[str, Any], ref: str) -> Any:
-    node: Any = document
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+def _at(document: Any, pointer: str) -> Any:
+    """The node at a JSON pointer in `document` (the engine view, not the contract); None if absent."""
+    node = document
+    for token in pointers.tokens(pointer):
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return None
     return node
 
 

@@ -185,19 +185,13 @@ def execute(
                     if "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
                         errors.append(f"cannot reach {target.base_url}: {text}")
                     else:
-                        env_note(env, f"schemathesis ({event.label}): {text}")
+                        env.note(f"schemathesis ({event.label}): {text}")
                 elif isinstance(event, events.FatalError):
                     errors.append(f"schemathesis stopped: {event.exception}")
             progress(f"schemathesis: {scenarios} scenarios done")
         finally:
             _active = _guard = None
     return sorted(set(errors))
-
-
-def env_note(env: CheckEnv, text: str) -> None:
-    notes = env.__dict__.setdefault("_notes", [])
-    if text not in notes:
-        notes.append(text)
 
 
 def _builtin_failures(event: Any, labels: dict[str, str], env: CheckEnv) -> None:

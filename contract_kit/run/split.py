@@ -68,7 +68,9 @@ class PhaseOutcome:
     operations: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     rules_seen_rejected: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
+    stricter_accepted: set[str] = field(default_factory=set)
+    notes: dict[str, str] = field(default_factory=dict)
+    """`CheckEnv.notes`: key -> text."""
     interactions: dict[str, str] = field(default_factory=dict)
     others: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -78,7 +80,8 @@ class PhaseOutcome:
         with env.lock:
             return cls(
                 findings=list(env.findings), operations=dict(env.operations), counts=dict(env.counts),
-                rules_seen_rejected=set(env.rules_seen_rejected), notes=list(env.__dict__.get("_notes", [])),
+                rules_seen_rejected=set(env.rules_seen_rejected), stricter_accepted=set(env.stricter_accepted),
+                notes=dict(env.notes),
                 interactions=dict(ledger.interactions), others=list(ledger.others), errors=list(errors),
             )
 
@@ -91,8 +94,9 @@ class PhaseOutcome:
             for name, count in self.counts.items():
                 env.counts[name] = env.counts.get(name, 0) + count
             env.rules_seen_rejected |= self.rules_seen_rejected
-            notes = env.__dict__.setdefault("_notes", [])
-            notes += [note for note in self.notes if note not in notes]
+            env.stricter_accepted |= self.stricter_accepted
+        for key, text in self.notes.items():
+            env.note(text, key)  # the same rule as in one process: one note per key, the smallest text
         for interaction, channel in self.interactions.items():
             ledger.interactions.setdefault(interaction, channel)
         ledger.others += self.others

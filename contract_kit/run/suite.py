@@ -16,7 +16,7 @@ from .report import RunResult
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
 from .split import ChildFailed, ChildPhases, fork_available, threads_started_since, wait_for
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
-from .targeted import SETUP_WRITES, Targeted
+from .targeted import SETUP_WRITES, STRICTER_ACCEPTED, Targeted
 
 
 def resolve_target(options: RunOptions) -> Target:
@@ -126,15 +126,26 @@ def run_suite(
             child.stop()  # reaped whatever happened (a no-op once collected)
         client.close()
     for rule, verdict in list(result.rules.items()):
-        if verdict.startswith("n/a") and rule in env.rules_seen_rejected:
-            result.rules[rule] = "pass"  # broken by the junk bodies or by Schemathesis, and rejected
+        result.rules[rule] = _seen(rule, verdict, env)
     for rule in contract.rules:
         if rule not in result.rules and any(op in operations for op in contract.rules[rule].operations):
-            result.rules[rule] = "pass" if rule in env.rules_seen_rejected else "n/a: not exercised"
+            result.rules[rule] = _seen(rule, "n/a: not exercised", env)
     result.findings = sorted(env.findings, key=lambda f: f.sort_key)  # not the order workers finished in
     result.operations = dict(env.operations)
     result.checks = dict(env.counts)
     result.cases = sum(env.operations.values())
-    result.notes += env.__dict__.get("_notes", [])
+    result.notes += env.note_texts()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _seen(rule: str, verdict: str, env: CheckEnv) -> str:
+    """A rule not judged on purpose ("n/a"), judged by what the whole run saw: rejected (by the junk
+    bodies, by Schemathesis' cases) is a pass; a stricter reading of ours accepted is conforming."""
+    if not verdict.startswith("n/a"):
+        return verdict
+    if rule in env.rules_seen_rejected:
+        return "pass"
+    if rule in env.stricter_accepted:
+        return STRICTER_ACCEPTED
+    return verdict
