@@ -1,6 +1,7 @@
 """The pytest plugin (entry point `pytest11`): wiring only; the library does the work.
 
-Options (group "contract-kit"): `--flex-base-url`, `--flex-record-mode`, `--flex-cassette-dir`.
+Options (group "contract-kit"): `--flex-base-url`, `--flex-record-mode`, `--flex-cassette-dir`,
+`--flex-strict`.
 Markers: `contract(operation)`, `flex_cassette(name=None, *, record_mode=None,
 allow_invalid_requests=False)`. Fixtures: `flex_contract`, `flex_validate`, `flex_mock`,
 `flex_client`, `flex_cassette`. The record options carry a `flex-` prefix so that pytest-recording
@@ -30,7 +31,7 @@ register_profiles()
 
 _RECORD_MODES = ("none", "once", "new_episodes", "all")  # contract_kit.cassettes.RECORD_MODES, kept light
 _ACTIVE = pytest.StashKey[tuple[Any, Path, "CassetteChecker"]]()
-_CHECKERS = pytest.StashKey[dict[bool, "CassetteChecker"]]()
+_CHECKERS = pytest.StashKey[dict[tuple[bool, bool], "CassetteChecker"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="Folder of flex_cassette cassettes, as DIR/<module>/<test>.yaml (default: cassettes/ beside "
         "each test module).",
+    )
+    group.addoption(
+        "--flex-strict",
+        action="store_true",
+        default=False,
+        help="Judge flex_cassette traffic as `contract-kit validate --strict` does: contract-kit's stricter "
+        "readings (rules of basis `ours`: a field sent twice, an unknown field, ...) fail the test too.",
     )
 
 
@@ -141,7 +149,7 @@ def flex_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
             f"no cassette {path} (record mode 'none' only replays): record it once with --flex-record-mode=once",
             pytrace=False,
         )
-    checker = _checker(request.config, request.getfixturevalue("flex_contract"), strict=not allow_invalid)
+    checker = _checker(request.config, request.getfixturevalue("flex_contract"), valid_only=not allow_invalid)
     with flex_vcr(record_mode=record_mode).use_cassette(str(path)) as cassette:
         request.node.stash[_ACTIVE] = (cassette, path, checker)
         yield cassette
@@ -168,11 +176,13 @@ def _marker_arguments(marker: pytest.Mark, config: pytest.Config) -> tuple[str |
     return name, str(mode), bool(marker.kwargs.get("allow_invalid_requests", False))
 
 
-def _checker(config: pytest.Config, contract: Contract, *, strict: bool) -> CassetteChecker:
-    """One checker per session and strictness (its compiled response schemas are reused)."""
+def _checker(config: pytest.Config, contract: Contract, *, valid_only: bool) -> CassetteChecker:
+    """One checker per session and kind (its compiled response schemas are reused): `valid_only`
+    fails any request the contract rejects; `--flex-strict` reads our stricter readings as errors."""
     from .cassettes import CassetteChecker
 
+    strict = bool(config.getoption("flex_strict"))
     checkers = config.stash.setdefault(_CHECKERS, {})
-    if strict not in checkers:
-        checkers[strict] = CassetteChecker(contract, strict_requests=strict)
-    return checkers[strict]
+    if (valid_only, strict) not in checkers:
+        checkers[valid_only, strict] = CassetteChecker(contract, strict_requests=valid_only, strict=strict)
+    return checkers[valid_only, strict]

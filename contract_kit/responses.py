@@ -10,31 +10,27 @@ the cassette checks (`contract_kit.cassettes`).
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
-import jsonschema_rs
-
-from .contract import Contract, Operation, default_contract, pointer_join
+from . import pointers
+from .contract import VENDOR_ERROR_SCHEMA, Contract, Operation, default_contract
 from .routes import Routes
 
-VENDOR_ERROR = "/components/schemas/VendorError"
+VENDOR_ERROR = VENDOR_ERROR_SCHEMA
 UNDECLARED_ERRORS = (405, 413)
 """Statuses any route may answer without the document declaring them (wrong method, body too big)."""
 
 
 class ResponseChecker:
-    """Checks responses against the document's response schemas (compiled once each)."""
+    """Checks responses against the document's response schemas (the contract compiles each once)."""
 
     def __init__(self, contract: Contract | None = None) -> None:
         self.contract = contract or default_contract()
         self.routes = Routes(self.contract)
-        self._compiled: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     def declared(self, operation: Operation, status: int) -> bool:
         """Whether the document declares `status` as an answer of `operation`."""
-        return str(status) in self._responses(operation)
+        return operation.response(status) is not None
 
     def problems(
         self,
@@ -55,38 +51,21 @@ class ResponseChecker:
         if not content_type.lower().startswith("application/json"):
             return [f"HTTP {status}: served as {content_type or 'no content type'!r}, not application/json"]
         if op is None:  # not an operation of the document: must still be a vendor error
-            return self._against(VENDOR_ERROR, parsed)
-        responses = self._responses(op)
-        if str(status) not in responses:
+            return _errors(self.contract.vendor_error_validator(formats=True), parsed)
+        response = op.response(status)
+        if response is None:
             if status in UNDECLARED_ERRORS:
-                return self._against(VENDOR_ERROR, parsed)
-            declared = ", ".join(sorted(str(s) for s in responses))
+                return _errors(self.contract.vendor_error_validator(formats=True), parsed)
+            declared = ", ".join(sorted(str(r.status) for r in op.responses))
             return [f"HTTP {status} is not a declared answer of {op.operation_id} (declared: {declared})"]
-        response = responses[str(status)]
-        pointer = (
-            response["$ref"][1:]
-            if "$ref" in response
-            else pointer_join("paths", op.path, op.method.lower(), "responses", str(status))
-        )
-        node = self.contract.resolve(pointer)
-        if "application/json" not in (node.get("content") or {}):
+        if response.schema_pointer is None:
             return []
-        return self._against(pointer + pointer_join("content", "application/json", "schema"), parsed)
+        return _errors(self.contract.validator(response.schema_pointer, formats=True), parsed)
 
-    def _responses(self, op: Operation) -> dict[str, Any]:
-        responses: dict[str, Any] = self.contract.document["paths"][op.path][op.method.lower()].get("responses", {})
-        return responses
 
-    def _against(self, pointer: str, body: Any) -> list[str]:
-        with self._lock:
-            validator = self._compiled.get(pointer)
-            if validator is None:
-                node = self.contract.resolve(pointer)
-                root = {**node, "components": self.contract.document.get("components", {})}
-                validator = jsonschema_rs.Draft202012Validator(root, validate_formats=True)
-                self._compiled[pointer] = validator
-        return [f"response body at {_pointer(e.instance_path)}: {e.message}" for e in validator.iter_errors(body)]
+def _errors(validator: Any, body: Any) -> list[str]:
+    return [f"response body at {_pointer(e.instance_path)}: {e.message}" for e in validator.iter_errors(body)]
 
 
 def _pointer(path: Any) -> str:
-    return "".join(pointer_join(p) for p in path) or "/"
+    return pointers.from_path(path) or "/"

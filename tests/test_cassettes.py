@@ -181,6 +181,88 @@ def test_a_valid_request_answered_400_and_an_unknown_operation_are_reported(tmp_
     assert [p.kind for p in report.interactions[1].problems] == ["unknown-operation"]
 
 
+VENDOR_400 = {
+    "code": 20001,
+    "message": "Invalid parameter",
+    "more_info": "https://www.twilio.com/docs/errors/20001",
+    "status": 400,
+}
+UPDATE = 2  # the index of UpdateInteraction (WebhookTtid) in a cell's cassette
+CLOSE = 8  # and of UpdateInteractionChannel (Status=closed)
+
+
+def _answer_400(interaction: dict[str, Any]) -> None:
+    interaction["response"]["status"] = {"code": 400, "message": "Bad Request"}
+    interaction["response"]["body"]["string"] = json.dumps(VENDOR_400)
+
+
+def _webhook_ttid_twice(status: int) -> Any:
+    def edit(interactions: list[dict[str, Any]]) -> None:
+        request = interactions[UPDATE]["request"]
+        assert request["method"] == "POST" and request["body"].startswith("WebhookTtid=")
+        request["body"] = "WebhookTtid=a&WebhookTtid=b"
+        if status == 400:
+            _answer_400(interactions[UPDATE])
+
+    return edit
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_field_sent_twice_may_be_accepted_or_rejected(tmp_path: Path, status: int) -> None:
+    # the vendor says nothing of a field sent twice: our reading (basis ours) warns, and a server
+    # that takes the last value (200) or refuses the request (400, its error body) both conform
+    report = check_cassette(_copy("sms-api", tmp_path, _webhook_ttid_twice(status)))
+    update = report.interactions[UPDATE]
+    assert update.operation == "UpdateInteraction" and update.status == status
+    assert report.ok, report.describe()
+    assert [(v.rule, v.severity, v.basis) for v in update.violations] == [
+        ("request.duplicate_field", "warning", "ours")
+    ]
+    # --strict-requests alone: the request breaks nothing the vendor states, so it is no problem
+    assert check_cassette(tmp_path / "sms-api.yaml", strict_requests=True).ok
+    # with --strict our readings are errors, and under --strict-requests the request itself is the problem
+    strict = check_cassette(tmp_path / "sms-api.yaml", strict_requests=True, strict=True)
+    assert [(p.kind, p.rule) for p in strict.interactions[UPDATE].problems] == [
+        ("invalid-request", "request.duplicate_field")
+    ]
+    assert all(i.ok for i in strict.interactions if i.index != UPDATE)
+    # --strict alone: a server may reject (or accept) what only our readings forbid
+    assert [p.kind for p in check_cassette(tmp_path / "sms-api.yaml", strict=True).interactions[UPDATE].problems] == (
+        [] if status == 400 else ["accepted-invalid"]
+    )
+
+
+def test_a_body_sent_as_another_content_type_and_rejected_conforms(tmp_path: Path) -> None:
+    def edit(interactions: list[dict[str, Any]]) -> None:
+        interactions[UPDATE]["request"]["headers"]["Content-Type"] = ["text/plain"]
+        _answer_400(interactions[UPDATE])
+
+    report = check_cassette(_copy("sms-api", tmp_path, edit))
+    update = report.interactions[UPDATE]
+    assert report.ok, report.describe()
+    assert [v.rule for v in update.violations] == ["request.content_type"]
+    assert "text/plain" in update.violations[0].message
+
+
+def test_a_rule_breaking_update_answered_200_is_accepted_invalid(tmp_path: Path) -> None:
+    def edit(interactions: list[dict[str, Any]]) -> None:
+        request = interactions[CLOSE]["request"]
+        assert request["body"] == "Status=closed"
+        request["body"] = "Status=bogus"
+
+    report = check_cassette(_copy("sms-api", tmp_path, edit))
+    close = report.interactions[CLOSE]
+    assert close.operation == "UpdateInteractionChannel" and close.status == 200
+    assert [(p.kind, p.rule) for p in close.problems] == [("accepted-invalid", "channel_update.status")]
+    assert all(i.ok for i in report.interactions if i.index != CLOSE)
+
+
+def test_a_stricter_reading_does_not_excuse_a_valid_request_rejected(tmp_path: Path) -> None:
+    # a 400 to a request breaking nothing at all is still the contract being looser than the server
+    report = check_cassette(_copy("sms-api", tmp_path, lambda interactions: _answer_400(interactions[UPDATE])))
+    assert [p.kind for p in report.interactions[UPDATE].problems] == ["rejected-valid"]
+
+
 def test_strict_requests_reports_even_rightly_rejected_requests() -> None:
     lenient = check_cassette(CASSETTES / "invalid-requests.yaml")
     strict = check_cassette(CASSETTES / "invalid-requests.yaml", strict_requests=True)
@@ -225,6 +307,38 @@ def test_unreadable_cassettes_exit_2_and_the_others_are_still_checked(tmp_path: 
     empty = tmp_path / "empty"
     empty.mkdir()
     assert _check(str(empty)).exit_code == 2
+
+
+def _alias_bomb() -> str:
+    """Nine nested levels of nine aliases: a few hundred bytes that would expand to 9**9 values."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    return "\n".join([*lines, "interactions: *a9", "version: 1", ""])
+
+
+def test_an_alias_bomb_cassette_is_refused_as_unreadable(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb(), encoding="utf-8")
+    report = check_cassette(bomb)
+    assert not report.readable and not report.ok
+    assert report.error is not None and "alias" in report.error
+    result = _check(str(bomb))
+    assert result.exit_code == 2 and "bomb.yaml: unreadable" in result.output and "alias" in result.output
+
+
+def test_vcrpy_python_tags_of_old_cassettes_still_load(tmp_path: Path) -> None:
+    # older vcrpy wrote file-like request bodies as a BytesIO tag, which only vcrpy's loader builds
+    text = (CASSETTES / "sms-api.yaml").read_text(encoding="utf-8")
+    body = "WebhookTtid=flex_interactionwebhook_00000000000000000001"
+    encoded = base64.b64encode(body.encode()).decode()
+    tagged = f"!!python/object/new:_io.BytesIO {{state: !!python/tuple [!!binary {encoded}, 0, null]}}"
+    assert f"body: {body}" in text
+    old = tmp_path / "old.yaml"
+    old.write_text(text.replace(f"body: {body}", f"body: {tagged}"), encoding="utf-8")
+    _, pairs = load_cassette(old)
+    assert pairs[UPDATE][0].body.getvalue() == body.encode()
+    report = check_cassette(old)
+    assert report.ok and report.interactions[UPDATE].operation == "UpdateInteraction"
 
 
 # -- recording ------------------------------------------------------------------------------------

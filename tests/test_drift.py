@@ -22,6 +22,10 @@ from contract_kit.drift import DriftInputError, DriftReport, Finding, check_drif
 REFERENCE = Path(__file__).resolve().parents[1] / "openapi" / "vendor" / "twilio_flex_v1_interactions.yaml"
 
 CREATE = "/v1/Interactions"
+# nine levels of nine aliases: a few hundred bytes that would expand to 9**9 values
+ALIAS_BOMB = "openapi: 3.0.1\na0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)
+) + "paths: {/v1/Interactions: {post: {operationId: X, x-bomb: *a9}}}\n"
 FETCH = "/v1/Interactions/{Sid}"
 CHANNELS = "/v1/Interactions/{InteractionSid}/Channels"
 TRANSFER = "/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Transfers/{Sid}"
@@ -348,12 +352,13 @@ def test_text_format_names_direction_kind_and_pointers(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("openapi: [unclosed\n", "not valid YAML or JSON"),
+        ("openapi: [unclosed\n", "not valid JSON or YAML"),
         ('{"openapi": ', "not valid JSON"),
         ("- just\n- a list\n", "not an OpenAPI document"),
         ("swagger: '2.0'\npaths: {}\n", "Swagger 2.0"),
         ("openapi: 3.0.1\ninfo: {title: x}\n", "no 'paths'"),
         ("openapi: 3.0.1\npaths: {/v1/Configuration: {get: {operationId: X}}}\n", "no operation under"),
+        (ALIAS_BOMB, "alias"),
     ],
 )
 def test_unreadable_or_foreign_input_exits_2_without_a_traceback(tmp_path: Path, content: str, expected: str) -> None:

@@ -46,7 +46,7 @@ def test_options_and_markers_are_registered(pytester: pytest.Pytester) -> None:
     helped = pytester.runpytest("--help")
     text = helped.stdout.str()
     assert "contract-kit: Twilio Flex Interactions contract" in text
-    for option in ("--flex-base-url=URL", "--flex-record-mode", "--flex-cassette-dir=DIR"):
+    for option in ("--flex-base-url=URL", "--flex-record-mode", "--flex-cassette-dir=DIR", "--flex-strict"):
         assert option in text
     markers = pytester.runpytest("--markers").stdout.str()
     assert "@pytest.mark.contract(operation)" in markers and "@pytest.mark.flex_cassette(name=None" in markers
@@ -222,6 +222,39 @@ def test_a_contract_breaking_request_fails_the_test_with_the_rule(pytester: pyte
 def test_allow_invalid_requests_accepts_rightly_rejected_ones(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_breaking=BREAKING_TEST.format(extra=", allow_invalid_requests=True"))
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_our_stricter_readings_fail_a_recording_only_with_flex_strict(pytester: pytest.Pytester) -> None:
+    """A queue_sid off its pattern outside agent-initiated cells breaks only a reading of ours
+    (basis `ours`): a lenient server accepts it, and the test passes unless --flex-strict."""
+    pytester.makeconftest(
+        """
+        import pytest
+        from contract_kit.mock import MockServer
+
+        @pytest.fixture(scope="session")
+        def flex_mock():
+            with MockServer(lenient=True) as server:
+                yield server
+        """
+    )
+    pytester.makepyfile(
+        test_queue=_with_payload(
+            """
+            import pytest
+
+            @pytest.mark.flex_cassette(record_mode="once")
+            def test_queue_sid(flex_client):
+                PAYLOAD["routing"]["properties"]["queue_sid"] = "my-queue"
+                created = flex_client.flex_api.v1.interaction.create(**PAYLOAD)
+                assert created.sid.startswith("KD")
+            """
+        )
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+    strict = pytester.runpytest("--flex-strict")
+    strict.assert_outcomes(failed=1)
+    strict.stdout.fnmatch_lines(["*invalid-request: *[[]routing.queue_sid[]] /Routing/properties/queue_sid*"])
 
 
 def test_an_invalid_request_accepted_by_a_faulty_server_fails_even_when_allowed(pytester: pytest.Pytester) -> None:

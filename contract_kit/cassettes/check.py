@@ -3,11 +3,15 @@
 Each recorded interaction is matched to its operation by method and path (`contract_kit.routes`,
 derived from the document's paths). Then:
 
-* the request, as it travelled (form body, JSON body or query string), is validated with
-  `contract_kit.validate`; a request the contract rejects is a problem when it was answered 2xx
-  (the server accepted what the contract forbids), or always with `strict_requests`;
+* the request, as it travelled (form body, JSON body or query string, and its Content-Type), is
+  judged by `contract_kit.validate.validate_request`, the one request verdict; a request the
+  contract rejects is a problem when it was answered 2xx (the server accepted what the contract
+  forbids), or always with `strict_requests` (a recording of a client that must only send valid
+  requests); with `strict`, our stricter readings (basis `ours`) are errors too, as under
+  `validate --strict`;
 * a request the contract accepts but the server answered 400 is a problem (the contract is looser
-  than the server);
+  than the server), unless the request breaks one of our stricter readings (basis `ours`, such as
+  a field sent twice): a server may accept such a request or reject it, and either conforms;
 * the response must conform (`contract_kit.responses`): a declared status, JSON, the schema;
 * a secret anywhere in the recording is a problem (`contract_kit.cassettes.secrets`).
 
@@ -18,7 +22,7 @@ derived from the document's paths). Then:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +30,8 @@ from urllib.parse import urlsplit
 
 from ..contract import Contract, Operation, default_contract
 from ..responses import ResponseChecker
-from ..validate import Violation, validate
+from ..validate import Report, Violation, validate_request
+from ..yamlload import YamlError, load_yaml
 from .secrets import Scrubber
 
 ProblemKind = Literal[
@@ -141,6 +146,8 @@ class CassetteChecker:
     secrets: Iterable[str] = ()
     strict_requests: bool = False
     """Every request must satisfy the contract, even one the server rightly rejected."""
+    strict: bool = False
+    """Our stricter readings (rules of basis `ours`) are errors, as under `validate --strict`."""
 
     def __post_init__(self) -> None:
         self.responses = ResponseChecker(self.contract)
@@ -185,56 +192,87 @@ class CassetteChecker:
         if op is None:
             unknown = Problem("unknown-operation", f"{method} {urlsplit(uri).path} is no operation of the contract")
             return InteractionReport(index, method, uri, status, None, (), (unknown, *secrets))
-        violations = self._request_violations(op, uri, request_body)
-        problems = self._verdict(op, status, violations)
+        request_type = _first(_headers(dict(request.headers)), "content-type") or None
+        verdict = validate_request(
+            op,
+            body=request_body,
+            query=urlsplit(uri).query,
+            content_type=request_type,
+            strict=self.strict,
+            contract=self.contract,
+        )
+        problems = self._verdict(op, status, verdict)
         content_type = _first(headers, "content-type")
         problems += [
             Problem("response", message)
             for message in self.responses.problems(method, uri, status, content_type, body, operation=op)
         ]
         problems += secrets
-        return InteractionReport(index, method, uri, status, op.operation_id, violations, tuple(problems))
+        return InteractionReport(index, method, uri, status, op.operation_id, verdict.violations, tuple(problems))
 
-    def _request_violations(self, op: Operation, uri: str, body: bytes) -> tuple[Violation, ...]:
-        payload: bytes | str | None
-        if op.body_pointer:
-            payload = body if body.strip() or op.is_form or _body_required(self.contract, op) else b"{}"
-        elif op.query_parameters:
-            payload = urlsplit(uri).query
-        else:
-            return ()
-        return validate(payload, op.operation_id, contract=self.contract).violations
-
-    def _verdict(self, op: Operation, status: int, violations: Sequence[Violation]) -> list[Problem]:
-        errors = [v for v in violations if v.severity == "error"]
+    def _verdict(self, op: Operation, status: int, report: Report) -> list[Problem]:
+        """The request's verdict against the server's answer (`report` is read under `strict`)."""
+        errors = report.errors
         if errors and self.strict_requests:
             lead = f"the request breaks the contract (answered {status})"
             return [Problem("invalid-request", f"{lead}: {_show(v)}", v.rule) for v in errors]
         if errors and 200 <= status < 300:
             lead = f"answered {status} to a request that breaks the contract"
             return [Problem("accepted-invalid", f"{lead}: {_show(v)}", v.rule) for v in errors]
-        if not errors and status == 400:
+        if not errors and status == 400 and not report.stricter:
+            # a request breaking only a reading of ours may be rejected: both answers conform
             return [Problem("rejected-valid", f"answered 400 to a request the contract accepts for {op.operation_id}")]
         return []
 
 
 def load_cassette(path: str | os.PathLike[str]) -> tuple[str, list[tuple[Any, dict[str, Any]]]]:
-    """(raw text, [(vcrpy Request, response dict)]) of a cassette file; `CassetteError` if unreadable."""
-    from vcr.serialize import deserialize
-    from vcr.serializers import yamlserializer
+    """(raw text, [(vcrpy Request, response dict)]) of a cassette file; `CassetteError` if unreadable.
 
+    The text is read by `contract_kit.yamlload.load_yaml` (so an alias bomb is refused before
+    anything expands it), then handed to vcrpy's own cassette reading. Only a text `load_yaml`
+    read safely but could not construct (vcrpy's `!!python/...` tags for old request bodies)
+    is given to vcrpy's YAML loader as well, which constructs those tags.
+    """
+    import vcr.serializers.yamlserializer as vcr_yaml_loader
+    from vcr.serialize import deserialize
+
+    source = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CassetteError(f"cannot read {os.fspath(path)}: {exc}") from exc
+        raise CassetteError(f"cannot read {source}: {exc}") from exc
+    serializer: Any
     try:
-        loaded = deserialize(text, yamlserializer)
+        serializer = _Parsed(load_yaml(text, source))
+    except YamlError as exc:
+        if not _vcrpy_tags_only(exc):
+            raise CassetteError(str(exc).removeprefix(f"{source}: ")) from exc
+        serializer = vcr_yaml_loader
+    try:
+        loaded = deserialize(text, serializer)
     except Exception as exc:  # yaml errors, missing keys, wrong types: anything that is no cassette
         raise CassetteError(f"not a vcrpy cassette: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from exc
     requests, responses = loaded[0], loaded[1]
     if not all(isinstance(r, dict) for r in responses):
         raise CassetteError("not a vcrpy cassette: a response is not a mapping")
     return text, list(zip(requests, responses, strict=True))
+
+
+class _Parsed:
+    """A vcrpy serializer that hands over data `load_yaml` has already read."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def deserialize(self, _text: str) -> Any:
+        return self.data
+
+
+def _vcrpy_tags_only(exc: YamlError) -> bool:
+    """Whether `load_yaml` refused the text only for a tag its safe loader cannot construct
+    (its size and alias checks passed: it composes the whole document before constructing)."""
+    cause = exc.__cause__
+    return type(cause).__name__ == "ConstructorError" and ",2002:python/" in str(cause)
 
 
 def cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -255,9 +293,10 @@ def check_cassette(
     contract: Contract | None = None,
     secrets: Iterable[str] = (),
     strict_requests: bool = False,
+    strict: bool = False,
 ) -> CassetteReport:
-    """Check every interaction of one cassette file against the contract."""
-    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests)
+    """Check every interaction of one cassette file against the contract (see `CassetteChecker`)."""
+    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests, strict)
     return checker.check_file(path)
 
 
@@ -267,21 +306,15 @@ def check_cassettes(
     contract: Contract | None = None,
     secrets: Iterable[str] = (),
     strict_requests: bool = False,
+    strict: bool = False,
 ) -> list[CassetteReport]:
     """Check the cassettes of `paths` (files, or directories searched for `*.yaml`/`*.yml`)."""
-    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests)
+    checker = CassetteChecker(contract or default_contract(), secrets, strict_requests, strict)
     return [checker.check_file(path) for path in cassette_files(paths)]
 
 
 def _show(violation: Violation) -> str:
     return f"[{violation.rule}] {violation.pointer or '/'}: {violation.message}"
-
-
-def _body_required(contract: Contract, op: Operation) -> bool:
-    body = contract.document["paths"][op.path][op.method.lower()].get("requestBody", {})
-    if "$ref" in body:
-        body = contract.resolve(body["$ref"])
-    return bool(body.get("required", False))
 
 
 def _headers(raw: Any) -> dict[str, list[str]]:

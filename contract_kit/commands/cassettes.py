@@ -21,7 +21,14 @@ def cassettes_command() -> None:
 @click.option(
     "--strict-requests",
     is_flag=True,
-    help="Every recorded request must satisfy the contract, even one the server rightly rejected.",
+    help="Every recorded request must satisfy the contract, even one the server rightly rejected "
+    "(a recording of a client that must only send valid requests).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Read requests as `validate --strict` does: contract-kit's stricter readings (rules of basis "
+    "`ours`: a field sent twice, an unknown field, ...) are errors too.",
 )
 @click.option(
     "--secret",
@@ -31,13 +38,17 @@ def cassettes_command() -> None:
     help="A value that must not appear in any cassette (repeatable); "
     "$TWILIO_AUTH_TOKEN and $TWILIO_API_SECRET are always looked for.",
 )
-def check_command(paths: tuple[str, ...], output_format: str, strict_requests: bool, secrets: tuple[str, ...]) -> None:
+def check_command(
+    paths: tuple[str, ...], output_format: str, strict_requests: bool, strict: bool, secrets: tuple[str, ...]
+) -> None:
     """Check every interaction of the cassettes in PATHS (files, or directories of *.yaml/*.yml).
 
     Each recorded request is matched to its operation by method and path and validated as it
-    travelled; a request the contract rejects must not have been answered 2xx, one it accepts must
-    not have been answered 400; each response must have a declared status and a body its schema
-    accepts; no credential may appear anywhere. Exit 0: all clean. Exit 1: a problem. Exit 2: a
+    travelled (body or query string, and Content-Type); a request the contract rejects must not
+    have been answered 2xx, one it accepts must not have been answered 400 (unless it breaks one of
+    our stricter readings, such as a field sent twice: a server may accept or reject that); each
+    response must have a declared status and a body its schema accepts; no credential may appear
+    anywhere. Exit 0: all clean. Exit 1: a problem. Exit 2: a
     cassette cannot be read (the others are still checked and reported), or no cassette was found.
     """
     from ..cassettes import cassette_files, check_cassettes
@@ -46,7 +57,7 @@ def check_command(paths: tuple[str, ...], output_format: str, strict_requests: b
     if not files:
         click.echo(f"contract-kit cassettes check: no cassette (*.yaml, *.yml) in {' '.join(paths)}", err=True)
         sys.exit(2)
-    reports = check_cassettes(files, secrets=secrets, strict_requests=strict_requests)
+    reports = check_cassettes(files, secrets=secrets, strict_requests=strict_requests, strict=strict)
     unreadable = sum(not r.readable for r in reports)
     with_problems = sum(r.readable and not r.ok for r in reports)
     interactions = sum(len(r.interactions) for r in reports)

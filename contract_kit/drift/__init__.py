@@ -46,7 +46,15 @@ from typing import Any
 
 from ..contract import Contract, UnknownOperationError, default_contract
 from .comparison import _Comparison
-from .documents import _check_openapi, _common_prefix, _Document, _operations, _parse
+from .documents import (
+    _check_openapi,
+    _common_prefix,
+    _contract_operations,
+    _ContractDocument,
+    _Document,
+    _operations,
+    _parse,
+)
 from .findings import DIFFERENT, LOOSER, STRICTER, Direction, DriftInputError, DriftReport, Finding
 
 __all__ = [
@@ -100,10 +108,10 @@ def compare(
     """
     _check_openapi(vendor, vendor_source)
     contract = contract if contract is not None else default_contract()
-    ours_doc = _Document(contract.document)
+    ours_doc = _ContractDocument(contract)
     vendor_doc = _Document(vendor)
-    prefix = _common_prefix([str(p) for p in contract.document.get("paths", {})])
-    ours_ops = _operations(ours_doc, prefix)
+    prefix = _common_prefix(sorted({op.path for op in contract.operations.values()}))
+    ours_ops = _contract_operations(contract, prefix)
     vendor_ops = _operations(vendor_doc, prefix)
     if not vendor_ops:
         raise DriftInputError(

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import pointer_join
+from .. import pointers
 from .documents import _LOWER_BOUNDS, _UPPER_BOUNDS, _Document, _Operation, _Schema, _view
 from .findings import DIFFERENT, LOOSER, STRICTER, Direction, Finding
 
@@ -212,7 +212,7 @@ class _Comparison:
         op_id = theirs.operation_id
         shared = set(theirs.responses) & set(mine.responses)
         for status, media_types in theirs.responses.items():
-            vendor_pointer = theirs.pointer + pointer_join("responses", status)
+            vendor_pointer = theirs.pointer + pointers.join("responses", status)
             if status not in mine.responses:
                 self.add(
                     "status-added",
@@ -238,7 +238,7 @@ class _Comparison:
                     LOOSER,
                     _Where(op_id, f"the {status} response"),
                     None,
-                    mine.pointer + pointer_join("responses", status),
+                    mine.pointer + pointers.join("responses", status),
                     f"{op_id}: the vendor no longer documents success status {status} (it documents "
                     f"{', '.join(sorted(theirs.responses)) or 'none'}); the contract still accepts it",
                 )
@@ -438,11 +438,11 @@ class _Comparison:
         op_id = where.operation_id
         ours_properties = mine.properties or {}
         noun = "parameter" if where.request else "response-property"
-        for name, pointers in theirs.properties.items():
+        for name, places in theirs.properties.items():
             member = where.child(name)
             if name in ours_properties:
                 self.schema(
-                    _view(self.vendor, pointers),
+                    _view(self.vendor, places),
                     _view(self.ours, ours_properties[name]),
                     member,
                     depth=depth + 1,
@@ -454,12 +454,12 @@ class _Comparison:
                 f"{noun}-added",
                 direction,
                 member,
-                pointers[0],
+                places[0],
                 None,
                 f"{op_id}: the vendor documents a new {'required ' if required else ''}member "
                 f"{member.label}; the contract does not declare it: add it",
             )
-        for name, pointers in ours_properties.items():
+        for name, places in ours_properties.items():
             if name in theirs.properties:
                 continue
             member = where.child(name)
@@ -469,7 +469,7 @@ class _Comparison:
                 STRICTER if required else LOOSER,
                 member,
                 None,
-                pointers[0],
+                places[0],
                 f"{op_id}: the vendor no longer documents {member.label}; the contract still "
                 f"{'requires' if required else 'accepts'} it: remove it, or keep it knowingly",
             )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import pointer_join, pointer_tokens
+from .. import pointers
+from ..contract import Contract, ContractError
+from ..yamlload import YamlError, load_yaml
 from .findings import DriftInputError
 
 _METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
@@ -25,14 +28,10 @@ def _parse(text: str, source: str) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise DriftInputError(f"{source}: not valid JSON: {exc}") from exc
     else:
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            data = yaml.load(text, Loader=loader)  # a safe loader: CSafeLoader or SafeLoader
-        except yaml.YAMLError as exc:
-            detail = " ".join(line.strip() for line in str(exc).splitlines())
-            raise DriftInputError(f"{source}: not valid YAML or JSON: {detail}") from exc
+            data = load_yaml(text, source)
+        except YamlError as exc:
+            raise DriftInputError(str(exc)) from exc
     if not isinstance(data, dict):
         raise DriftInputError(f"{source}: not an OpenAPI document (a {type(data).__name__}, not a mapping)")
     return data
@@ -58,7 +57,7 @@ class _Document:
 
     def node(self, pointer: str) -> Any:
         node: Any = self.data
-        for token in pointer_tokens(pointer):
+        for token in pointers.tokens(pointer):
             if isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             elif isinstance(node, Mapping) and token in node:
@@ -76,6 +75,26 @@ class _Document:
                 break
             pointer, node = ref[1:], self.node(ref[1:])
         return pointer, node
+
+
+class _ContractDocument(_Document):
+    """Our contract as drift reads it: its nodes, with `$ref`s followed by the contract model."""
+
+    def __init__(self, contract: Contract) -> None:
+        super().__init__(contract.document)
+        self.contract = contract
+
+    def node(self, pointer: str) -> Any:
+        try:
+            return self.contract.resolve(pointer)
+        except (LookupError, TypeError, ValueError):
+            return None
+
+    def deref(self, pointer: str) -> tuple[str, Any]:
+        # a node that is not there, or a reference out of the document, stays as it stands
+        with contextlib.suppress(LookupError, TypeError, ValueError, ContractError):
+            pointer = self.contract.deref_pointer(pointer)
+        return pointer, self.node(pointer)
 
 
 @dataclass
@@ -100,19 +119,48 @@ def _common_prefix(paths: list[str]) -> list[str]:
     return prefix
 
 
+def _under(path: str, prefix: list[str]) -> bool:
+    return [t for t in str(path).split("/") if t][: len(prefix)] == prefix
+
+
+def _contract_operations(contract: Contract, prefix: list[str]) -> dict[str, _Operation]:
+    """Our operations under `prefix`, as the contract model derived them (the vendor's: `_operations`)."""
+    found: dict[str, _Operation] = {}
+    for op in contract.operations.values():
+        if not _under(op.path, prefix):
+            continue
+        operation = _Operation(op.operation_id, op.method, op.path, pointers.join("paths", op.path, op.method.lower()))
+        for location, parameters in (("path", op.path_parameters), ("query", op.query_parameters)):
+            for name, schema_pointer in parameters:  # the parameter's own node holds its `required`
+                operation.parameters[(location, name)] = _parent(schema_pointer, 1)
+        if op.body_pointer and op.media_type:  # .../requestBody/content/<media type>/schema
+            operation.body_pointer = _parent(op.body_pointer, 3)
+            operation.body[op.media_type] = op.body_pointer
+        for response in op.responses:
+            if 200 <= response.status < 300:
+                schema = response.schema_pointer
+                operation.responses[str(response.status)] = {"application/json": schema} if schema else {}
+        found[op.operation_id] = operation
+    return found
+
+
+def _parent(pointer: str, levels: int) -> str:
+    return pointers.join(*pointers.tokens(pointer)[:-levels])
+
+
 def _operations(doc: _Document, prefix: list[str]) -> dict[str, _Operation]:
     found: dict[str, _Operation] = {}
     paths = doc.data.get("paths")
     for path in paths if isinstance(paths, Mapping) else ():
-        if [t for t in str(path).split("/") if t][: len(prefix)] != prefix:
+        if not _under(str(path), prefix):
             continue
-        item_pointer, item = doc.deref(pointer_join("paths", path))
+        item_pointer, item = doc.deref(pointers.join("paths", path))
         if not isinstance(item, Mapping):
             continue
         for method in _METHODS:
             if not isinstance(item.get(method), Mapping):
                 continue
-            op_pointer = item_pointer + pointer_join(method)
+            op_pointer = item_pointer + pointers.join(method)
             op = item[method]
             operation = _Operation(
                 str(op.get("operationId") or f"{method.upper()} {path}"),
@@ -122,21 +170,21 @@ def _operations(doc: _Document, prefix: list[str]) -> dict[str, _Operation]:
             )
             for base, holder in ((item_pointer, item), (op_pointer, op)):
                 for i, _ in enumerate(holder.get("parameters") or ()):
-                    where, param = doc.deref(base + pointer_join("parameters", i))
+                    where, param = doc.deref(base + pointers.join("parameters", i))
                     if isinstance(param, Mapping) and "name" in param:
                         operation.parameters[(str(param.get("in")), str(param["name"]))] = where
             body_pointer, body = doc.deref(op_pointer + "/requestBody")
             if isinstance(body, Mapping):
                 operation.body_pointer = body_pointer
                 for media in body.get("content") or {}:
-                    operation.body[str(media)] = body_pointer + pointer_join("content", media, "schema")
+                    operation.body[str(media)] = body_pointer + pointers.join("content", media, "schema")
             for status in op.get("responses") or {}:
                 if not str(status).startswith("2"):
                     continue
-                where, response = doc.deref(op_pointer + pointer_join("responses", status))
+                where, response = doc.deref(op_pointer + pointers.join("responses", status))
                 content = response.get("content") if isinstance(response, Mapping) else None
                 operation.responses[str(status)] = {
-                    str(media): where + pointer_join("content", media, "schema") for media in content or {}
+                    str(media): where + pointers.join("content", media, "schema") for media in content or {}
                 }
             found[operation.operation_id] = operation
     return found
@@ -162,9 +210,9 @@ class _Schema:
     seen: set[str] = field(default_factory=set)
 
 
-def _view(doc: _Document, pointers: Iterable[str]) -> _Schema:
+def _view(doc: _Document, places: Iterable[str]) -> _Schema:
     schema = _Schema()
-    for pointer in pointers:
+    for pointer in places:
         _absorb(doc, pointer, schema)
     return schema
 
@@ -201,7 +249,7 @@ def _absorb(doc: _Document, pointer: str, schema: _Schema) -> None:
         schema.properties = schema.properties if schema.properties is not None else {}
         schema.properties_pointer = schema.properties_pointer or pointer + "/properties"
         for name in node["properties"]:
-            schema.properties.setdefault(str(name), []).append(pointer + pointer_join("properties", name))
+            schema.properties.setdefault(str(name), []).append(pointer + pointers.join("properties", name))
     if isinstance(node.get("required"), list):
         schema.required_declared = True
         for name in node["required"]:
@@ -211,12 +259,12 @@ def _absorb(doc: _Document, pointer: str, schema: _Schema) -> None:
     schema.closed = schema.closed or node.get("additionalProperties") is False
     for i, member in enumerate(node.get("allOf") or ()):
         if isinstance(member, Mapping) and not any(k in member for k in _CONDITIONAL):
-            _absorb(doc, pointer + pointer_join("allOf", i), schema)
+            _absorb(doc, pointer + pointers.join("allOf", i), schema)
     for keyword in ("oneOf", "anyOf"):
         branches = [
-            pointer + pointer_join(keyword, i)
+            pointer + pointers.join(keyword, i)
             for i, _ in enumerate(node.get(keyword) or ())
-            if not _is_null(doc, pointer + pointer_join(keyword, i))
+            if not _is_null(doc, pointer + pointers.join(keyword, i))
         ]
         if len(branches) == 1:
             _absorb(doc, branches[0], schema)

@@ -4,7 +4,9 @@ Nothing here is written per rule. `payloads()` builds the required skeleton of a
 request schema and completes it against every `if`/`then`/`else` that applies (see
 `engine.Engine.fill`); `violating()` takes a valid payload from a cell where the rule applies
 and breaks one constraint that rule owns in the document, keeping only payloads the validator
-rejects with exactly that rule (see `engine.Engine.plans`).
+rejects with exactly that rule, judged under `--strict` so that our stricter readings count
+(see `engine.Engine.plans`). The rules only the wire shows (`contract.WIRE_RULES`) have no
+strategy: no schema expresses them.
 
 >>> from contract_kit.strategies import payloads, violating, generate
 >>> [p["Channel"]["type"] for p in generate(payloads(channel_type="sms"), count=2, seed=1)]
@@ -29,7 +31,7 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
-from ..contract import DEFAULT_OPERATION, Contract, Operation, Rule, default_contract
+from ..contract import DEFAULT_OPERATION, WIRE_RULES, Contract, Operation, Rule, default_contract
 from ..validate import Report, validator_for
 from ..wire import encode_form, sdk_name, to_sdk
 from .engine import ITEM, MISSING, Context, Dimension, Engine, Plan, break_value, get_at, pointer_of
@@ -189,7 +191,9 @@ def plans_for(rule_id: str, operation: str, contract: Contract | None = None) ->
 
 
 def rules_covered(operation: str = DEFAULT_OPERATION, contract: Contract | None = None) -> frozenset[str]:
-    """The rule ids `violating()` has at least one derived mutation for, in `operation`."""
+    """The rule ids `violating()` has at least one derived mutation for, in `operation`.
+
+    Never the rules only the wire shows (`contract.WIRE_RULES`): no schema expresses them."""
     return frozenset(p.rule for p in engine_for(operation, contract).plans())
 
 
@@ -209,6 +213,8 @@ def _representable(plan: Plan, shape: Shape, op: Operation) -> bool:
 
 
 def _breaks_only(report: Report, rule: Rule) -> bool:
+    """Whether a strict verdict (`report`) shows `rule` broken and nothing else that is an error:
+    our stricter readings count too, so a payload breaking a vendor rule breaks no reading of ours."""
     if rule.severity == "warning":
         return report.valid and rule.id in {v.rule for v in report.warnings}
     return {v.rule for v in report.errors} == {rule.id}
@@ -223,15 +229,27 @@ def violating(
     contract: Contract | None = None,
     registry: ValueRegistry | None = None,
 ) -> st.SearchStrategy[Any]:
-    """Payloads the validator rejects with `rule_id` and no other error (warnings allowed).
+    """Payloads that break `rule_id` and no other rule that is an error, even under `--strict`
+    (warnings allowed).
 
-    For a warning rule: valid payloads that carry that warning. `operation` defaults to the
-    first operation that uses the rule. Raises UnknownChoiceError for a rule or operation the
-    document lacks, UnrepresentableRuleError when no payload of `shape` can break the rule.
+    Judged under `strict`: a rule of ours (basis `ours`) is only a warning by default, so a
+    payload breaking `routing.queue_sid` is valid by default, with that warning, and rejected
+    with exactly that rule under `--strict`; a payload breaking a vendor rule breaks none of
+    ours. For a warning rule: valid payloads (under `--strict` too) that carry that warning.
+    `operation` defaults to the first operation that uses the rule. Raises UnknownChoiceError
+    for a rule or operation the document lacks, UnrepresentableRuleError when no payload of
+    `shape` can break the rule, which includes the rules only the wire shows
+    (`contract.WIRE_RULES`: a field sent twice, an unknown field, bytes that are not UTF-8, a
+    wrong Content-Type), which no schema expresses and no payload strategy derives.
     """
     contract = contract or default_contract()
     if rule_id not in contract.rules:
         raise UnknownChoiceError("rule", rule_id, sorted(contract.rules))
+    if rule_id in WIRE_RULES.values():
+        raise UnrepresentableRuleError(
+            f"rule {rule_id!r} is what only the wire shows (no schema expresses it): "
+            "no payload strategy derives a way to break it"
+        )
     rule = contract.rules[rule_id]
     if operation is None:
         if not rule.operations:
@@ -260,7 +278,7 @@ def violating(
         if mutated is _REJECT:
             return _REJECT
         payload = to_shape(mutated, shape, op)
-        return payload if _breaks_only(validator.validate(payload), rule) else _REJECT
+        return payload if _breaks_only(validator.validate(payload, strict=True), rule) else _REJECT
 
     return build().filter(lambda payload: payload is not _REJECT)
 

@@ -35,6 +35,7 @@ Path = tuple[str, ...]
 ITEM = "*"
 _MAX_ROUNDS = 6
 _MAX_DEPTH = 48
+_SHARED_MEMBERS = ("paths", "components")
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _FREE_KEYS = ("language", "customer_name", "ticket_id", "topic")
 _BREAKABLE = (
@@ -198,29 +199,20 @@ class Engine:
         self.operation = contract.operation(operation_id)
         self.registry = registry
         self.fuzz = fuzz
-        op = self.operation
-        self.root: Mapping[str, Any] | None
-        if op.body_pointer:
-            self.root = contract.resolve(op.body_pointer)
-        elif op.query_parameters:
-            self.root = {
-                "type": "object",
-                "properties": {name: {"$ref": "#" + ptr} for name, ptr in op.query_parameters},
-            }
-        else:
-            self.root = None
-        self.warnings_root = contract.resolve(op.warnings_pointer) if op.warnings_pointer else None
-        self._components = {"components": contract.document.get("components", {})}
+        op_id = self.operation.operation_id
+        # the contract's standalone roots: the body schema, or the query parameters as one object
+        self.root: Mapping[str, Any] | None = contract.request_schema(op_id)
+        self.warnings_root: Mapping[str, Any] | None = contract.warnings_schema(op_id)
+        # what makes a root standalone (the document's members its `$ref`s point into), so that an
+        # `if` found beneath it compiles on its own the same way
+        self._shared = {k: v for k, v in (self.root or {}).items() if k in _SHARED_MEMBERS}
         self._if_validators: dict[int, Any] = {}
         self.dimensions: tuple[Dimension, ...] = tuple(self._find_dimensions()) if self.root else ()
 
     # -- schema plumbing ----------------------------------------------------------------------
     def deref(self, node: Any) -> Any:
-        depth = 0
-        while isinstance(node, Mapping) and "$ref" in node and len(node) == 1 and depth < _MAX_DEPTH:
-            node = self.contract.resolve(node["$ref"])
-            depth += 1
-        return node
+        """`node` with its `$ref` chain followed (the contract resolves it)."""
+        return self.contract.deref(node)
 
     def holds(self, schema: Any, instance: Any) -> bool:
         """Whether `instance` satisfies `schema` (an `if`), refs resolved against the document."""
@@ -228,7 +220,7 @@ class Engine:
             return schema
         validator = self._if_validators.get(id(schema))
         if validator is None:
-            validator = jsonschema_rs.Draft202012Validator({**schema, **self._components}, validate_formats=False)
+            validator = jsonschema_rs.Draft202012Validator({**schema, **self._shared}, validate_formats=False)
             self._if_validators[id(schema)] = validator
         return bool(validator.is_valid(instance))
 
@@ -243,7 +235,7 @@ class Engine:
                 return
             seen.add(id(node))
             if isinstance(node.get("$ref"), str):
-                visit(self.contract.resolve(node["$ref"]), depth + 1)
+                visit(self.contract.follow(node), depth + 1)
             out.append(node)
             for sub in node.get("allOf", ()):
                 visit(sub, depth + 1)
@@ -451,7 +443,7 @@ class Engine:
             yield path, node, owner, conds
             nxt = depth + 1
             if isinstance(node.get("$ref"), str):
-                stack.append((self.contract.resolve(node["$ref"]), path, owner, conds, nxt))
+                stack.append((self.contract.follow(node), path, owner, conds, nxt))
             for sub in node.get("allOf", ()):
                 stack.append((sub, path, owner, conds, nxt))
             for name, sub in (node.get("properties") or {}).items():
