@@ -405,11 +405,10 @@ class Contract:
                 for name, enc in media.get("encoding", {}).items()
                 if str(enc.get("contentType", "")).startswith("application/json")
             )
-        if body_pointer:
-            field_names = tuple(self._properties(body_pointer))
-        else:
-            field_names = tuple(name for name, _ in query)
-        integer_fields = frozenset(name for name, ptr in query if self.deref(self.resolve(ptr)).get("type") == "integer")
+        field_names = tuple(self._properties(body_pointer)) if body_pointer else tuple(name for name, _ in query)
+        integer_fields = frozenset(
+            name for name, ptr in query if self.deref(self.resolve(ptr)).get("type") == "integer"
+        )
         responses = tuple(self._responses(base, op))
         success = tuple(r.status for r in responses if 200 <= r.status < 300)
         return Operation(

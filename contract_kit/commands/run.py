@@ -40,6 +40,10 @@ def run_command(
 ) -> None:
     """Run the contract suite (Schemathesis + rule-targeted cases) and report what does not conform.
 
+    A server fails on what the vendor states (and on protocol facts); a request that only our
+    stricter readings forbid (a field sent twice, bytes that are not UTF-8, ...) may be accepted,
+    which the report notes, or rejected with 400: both conform.
+
     Credentials come from the environment only: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
     TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID. Exit status: 0 conforms,
     1 contract failures, 2 usage or connection errors.
