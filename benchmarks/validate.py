@@ -72,10 +72,11 @@ def main() -> None:
     )
     loads = rate("json.loads of the same wire fields", json_fields, lambda fs: [json.loads(f) for f in fs], seconds)
 
-    valid_wire = [w for w in wire if validator.validate(w).valid]
+    # clean: no violation at all (a payload breaking only a rule of ours is valid, with a warning)
+    valid_wire = [w for w in wire if not validator.validate(w).violations]
     valid_fields = [[v for k, v in w.items() if k in ("Channel", "Routing")] for w in valid_wire]
     ours_valid_wire = rate(
-        "contract-kit validate, wire form, valid payloads only", valid_wire, validator.validate, seconds
+        "contract-kit validate, wire form, clean payloads only", valid_wire, validator.validate, seconds
     )
     loads_valid = rate("json.loads of those wire fields", valid_fields, lambda fs: [json.loads(f) for f in fs], seconds)
 
@@ -83,7 +84,7 @@ def main() -> None:
     print(f"ours / jsonschema-rs is_valid:      {ours / rs_rate:6.2f}x the rate")
     print(f"ours / pure-Python jsonschema:      {ours / py_rate:6.1f}x the rate")
     print(f"wire cost / json.loads cost, mix:   {loads / ours_wire:6.2f}x   (target <= 3x)")
-    print(f"wire cost / json.loads cost, valid: {loads_valid / ours_valid_wire:6.2f}x")
+    print(f"wire cost / json.loads cost, clean: {loads_valid / ours_valid_wire:6.2f}x")
     print(f"decoded target 100,000/s:           {'met' if ours >= 100_000 else 'NOT met'} ({ours:,.0f}/s)")
 
 

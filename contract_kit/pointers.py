@@ -13,12 +13,14 @@ def escape(token: str | int) -> str:
 
 def join(*tokens: str | int) -> str:
     """`join("Channel", "properties")` -> `/Channel/properties`."""
-    return "".join("/" + escape(t) for t in tokens)
+    return from_path(tokens)
 
 
 def from_path(path: Iterable[str | int] | None) -> str:
     """The pointer of an engine instance path (str keys, int indexes); `""` for the root."""
-    return join(*path) if path else ""
+    if not path:
+        return ""
+    return "/" + "/".join([escape(t) if isinstance(t, str) else str(t) for t in path])
 
 
 def tokens(pointer: str) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,8 @@ class PayloadValidator:
             check_fields=op.is_form or (op.body_pointer is None and bool(op.query_parameters)),
         )
         self._wire_rules = {kind: contract.rules[rule] for kind, rule in WIRE_RULES.items() if rule in contract.rules}
+        self._optional_json_body = op.is_json_body and not op.body_required
+        self._clean = Report(operation_id)
         self._owners: dict[tuple[Any, ...], str] = {}
 
     # -- public -------------------------------------------------------------------------------
@@ -137,12 +140,7 @@ class PayloadValidator:
     def decode(self, payload: Any) -> Decoded:
         """The decoded form of a payload in any shape. An empty raw body of an operation whose JSON
         body is optional is no body at all: `{}`."""
-        if (
-            isinstance(payload, (bytes, str))
-            and self.operation.is_json_body
-            and not self.operation.body_required
-            and not payload.strip()
-        ):
+        if self._optional_json_body and isinstance(payload, (bytes, str)) and not payload.strip():
             payload = {}
         try:
             return self.decoder.decode(payload)
@@ -160,7 +158,7 @@ class PayloadValidator:
             instance = json_safe(instance)
             body_ok = warn_ok = False
         if body_ok and warn_ok and not decoded.wire and not extra:
-            return Report(self._operation_id)
+            return self._clean  # a Report is immutable: one instance serves every clean payload
         found: dict[tuple[str, str], Violation] = {}
         if not body_ok:
             self._collect(schema, self._body_root, instance, decoded.notes, found, strict)
@@ -267,13 +265,18 @@ class PayloadValidator:
 
 
 def _violation(rule: Rule, pointer: str, message: str, strict: bool) -> Violation:
-    return Violation(rule.id, pointer, message, rule.severity_for(strict), rule.basis, rule.severity == "error")
+    severity = rule.severity
+    if strict or rule.basis == "vendor":
+        return Violation(rule.id, pointer, message, severity, rule.basis, severity == "error")
+    return Violation(rule.id, pointer, message, rule.severity_for(strict), rule.basis, severity == "error")
 
 
 def _one_entry_per_cause(violations: Any) -> tuple[Violation, ...]:
     """A value the vendor's rule already rejects is not reported again under a reading of ours
     (an agent-initiated `queue_sid` off its pattern is `routing.agent`, not also `routing.queue_sid`)."""
     found = tuple(violations)
+    if len(found) < 2 or all(v.basis == "vendor" for v in found):
+        return found
     stated = {v.pointer for v in found if v.basis == "vendor" and v.severity == "error"}
     if not stated:
         return found
@@ -305,11 +308,19 @@ def _describe(value: Any) -> str:
     return f"{name} {_show(value)}"
 
 
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*')
+"""Characters a JSON string shows as they are (no escape): such a string is quoted, not encoded."""
+
+
 def _show(value: Any, limit: int = 60) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+    """A value as JSON, cut at `limit` characters (messages quote what a payload held)."""
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        text = f'"{value}"'  # what json.dumps(value, ensure_ascii=False) gives, without its cost
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -71,7 +71,7 @@ class Decoder:
         self.aliases = {sdk_name(n): n for n in names if sdk_name(n) != n}
 
     def decode(self, payload: Any) -> Decoded:
-        decoded = Decoded(None)
+        decoded = Decoded(None, {}, [])
         if isinstance(payload, (bytes, bytearray, memoryview)):
             raw = bytes(payload)
             try:
@@ -103,9 +103,11 @@ class Decoder:
             elif name in integer_fields and isinstance(value, str):
                 value = _as_int(value)
             out[name] = value
-            if self.check_fields and name not in self.field_names:
-                detail = f"{_short(name)} is not a field of this operation"
-                decoded.wire.append(WireNote("unknown", "/" + escape(str(name)), detail))
+        if self.check_fields and not out.keys() <= self.field_names:
+            for name in out:
+                if name not in self.field_names:
+                    detail = f"{_short(name)} is not a field of this operation"
+                    decoded.wire.append(WireNote("unknown", "/" + escape(str(name)), detail))
         decoded.instance = out
         return decoded
 

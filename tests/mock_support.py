@@ -35,10 +35,14 @@ class Seen:
     status: int
     content_type: str
     body: bytes
+    """The response body."""
+    request_body: bytes = b""
+    user_agent: str = ""
 
 
 class ResponseRecorder:
-    """ASGI middleware that records every response (tests then check them against the document)."""
+    """ASGI middleware that records every exchange, in order: the request's body and user agent, the
+    response's status, content type and body (tests then check them against the document)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -57,6 +61,22 @@ class ResponseRecorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        received: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            received.append(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        request_body = b"".join(received)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": request_body, "more_body": False}
+
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -67,7 +87,8 @@ class ResponseRecorder:
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, receive, capture)
+        await self.app(scope, replay, capture)
+        request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
         with self._lock:
             self.seen.append(
@@ -77,6 +98,8 @@ class ResponseRecorder:
                     start.get("status", 0),
                     headers.get("content-type", ""),
                     b"".join(chunks),
+                    request_body,
+                    request_headers.get("user-agent", ""),
                 )
             )
 

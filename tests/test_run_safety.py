@@ -3,10 +3,10 @@ Schemathesis' phases send the write operations negative cases only (the safety n
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
+
+from mock_support import ResponseRecorder, Seen
 
 from contract_kit.contract import default_contract
 from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer, create_app
@@ -16,53 +16,6 @@ from contract_kit.run.report import Exchange
 from contract_kit.run.serializers import operation_of
 from contract_kit.run.target import Credentials, is_loopback
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Seen:
-    """A request as the server received it."""
-
-    method: str
-    path: str
-    body: bytes
-    user_agent: str
-
-
-class Recorder:
-    """Pure ASGI middleware: keeps every request the mock receives, in order."""
-
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-        self.seen: list[Seen] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = bool(message.get("more_body"))
-        body = b"".join(chunks)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        self.seen.append(Seen(scope["method"], scope["path"], body, headers.get("user-agent", "")))
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
 
 def _credentials() -> Credentials:
     return Credentials(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_ACCOUNT_SID,
@@ -71,19 +24,12 @@ def _credentials() -> Credentials:
 
 def _live_run(max_writes: int, seed: int) -> tuple[RunResult, list[Seen], int]:
     """The mock treated as if it were a live account (loopback=False), every request recorded."""
-    app = create_app()
-    recorder = Recorder(app)
-    app.add_middleware(lambda inner: _bind(recorder, inner))
-    with MockServer(app) as server:
+    recorder = ResponseRecorder(create_app())
+    with MockServer(recorder) as server:  # type: ignore[arg-type]
         target = Target(server.url, _credentials(), loopback=False, secrets=(DEFAULT_AUTH_TOKEN,))
         result = run_suite(RunOptions(base_url=server.url, seed=seed, max_writes=max_writes), target=target)
         created = server.app.state.mock.store.count(DEFAULT_ACCOUNT_SID)
     return result, recorder.seen, created
-
-
-def _bind(recorder: Recorder, inner: Callable[[Scope, Receive, Send], Awaitable[None]]) -> Recorder:
-    recorder.app = inner
-    return recorder
 
 
 def _accepted_writes(seen: list[Seen]) -> list[tuple[int, Seen]]:
@@ -96,7 +42,7 @@ def _accepted_writes(seen: list[Seen]) -> list[tuple[int, Seen]]:
         if op is None or op.method == "GET":
             continue
         exchange = Exchange(operation=op.operation_id, method=op.method, url="http://x" + request.path,
-                            request_headers={}, request_body=request.body, status=0, response_headers={},
+                            request_headers={}, request_body=request.request_body, status=0, response_headers={},
                             response_body=b"")
         report = verdict(env, exchange)
         if report is None or report.valid:
@@ -134,9 +80,9 @@ def test_live_target_gets_bounded_writes_negative_schemathesis_writes_and_clean_
     closing = sum(1 for line in result.cleanup if line.startswith(("closed channel", "channel ", "FAILED")))
     for request in seen[len(seen) - closing:]:
         assert request.method == "POST" and "/Channels/" in request.path
-        assert dict(parse_qsl(request.body.decode())) == {"Status": "closed"}
+        assert dict(parse_qsl(request.request_body.decode())) == {"Status": "closed"}
     accepted = [(i, s) for i, s in _accepted_writes(seen) if i < len(seen) - closing]
-    assert len(accepted) <= 3, [(s.method, s.path, s.body[:80], s.user_agent) for _, s in accepted]
+    assert len(accepted) <= 3, [(s.method, s.path, s.request_body[:80], s.user_agent) for _, s in accepted]
     assert not [s for _, s in accepted if "schemathesis" in s.user_agent.lower()]
 
     # Schemathesis did run the write operations, in negative mode: the contract rejects each body.

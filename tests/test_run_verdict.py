@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from mock_support import ResponseRecorder
 
 from contract_kit.contract import default_contract
 from contract_kit.mock import create_app
@@ -143,54 +144,16 @@ def test_notes_and_accepted_rules_survive_the_workers_split() -> None:
 
 
 # -- whole runs -----------------------------------------------------------------------------------
-class StatusRecorder:
-    """ASGI middleware keeping (method, path, request body, response status) of every request."""
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.seen: list[tuple[str, str, bytes, int]] = []
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = bool(message.get("more_body"))
-        body = b"".join(chunks)
-        status = [0]
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()  # type: ignore[no-any-return]
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = int(message["status"])
-            await send(message)
-
-        await self.app(scope, replay, sending)
-        self.seen.append((scope["method"], scope["path"], body, status[0]))
-
-
-def _run(lenient: bool, **options: Any) -> tuple[RunResult, StatusRecorder]:
-    app = create_app(lenient=lenient)
-    recorder = StatusRecorder(app)
+def _run(lenient: bool, **options: Any) -> tuple[RunResult, ResponseRecorder]:
+    recorder = ResponseRecorder(create_app(lenient=lenient))
     target = replace(embedded_target(()), app=recorder)
     return run_suite(RunOptions(seed=1, **options), target=target), recorder
 
 
-def _sent(recorder: StatusRecorder, body: bytes) -> list[int]:
+def _sent(recorder: ResponseRecorder, body: bytes) -> list[int]:
     """The statuses UpdateInteraction answered to `body`."""
-    return [status for method, path, sent, status in recorder.seen
-            if method == "POST" and re.fullmatch(r"/v1/Interactions/KD[0-9a-f]{32}", path) and sent == body]
+    return [seen.status for seen in recorder.seen if seen.method == "POST" and seen.request_body == body
+            and re.fullmatch(r"/v1/Interactions/KD[0-9a-f]{32}", seen.path)]
 
 
 def test_lenient_mock_passes_update_interaction_and_notes_what_it_accepts() -> None:

@@ -362,3 +362,13 @@ def test_never_raises_on_deep_nesting_and_huge_arrays() -> None:
         _check(validate(payload))
     big = validate(cases[3])
     assert len(big.errors) == 2 * 5_000 + 1  # address and proxy_address of each participant, and Routing
+
+
+@given(st.text() | st.integers() | st.none() | st.booleans() | st.lists(st.text(), max_size=3))
+def test_messages_quote_values_as_json(value: object) -> None:
+    """`_show` skips json.dumps for plain strings (a cost on every message); it must not change a byte."""
+    from contract_kit.validate import _show
+
+    text = json.dumps(value, ensure_ascii=False)
+    assert _show(value, limit=10_000) == text
+    assert _show(value) == (text if len(text) <= 60 else text[:59] + "…")
