@@ -332,6 +332,11 @@ class Contract:
         self.operation(operation_id)
         return [r for r in self.rules.values() if operation_id in r.operations]
 
+    def operation_for(self, method: str, path: str) -> Operation | None:
+        """The operation of a method and a path template (`/v1/Interactions/{Sid}`), if any."""
+        method = method.upper()
+        return next((op for op in self.operations.values() if op.method == method and op.path == path), None)
+
     def creator_of(self, prefix: str) -> Operation | None:
         """The operation that creates resources of a SID prefix: a POST to a collection answering one."""
         for op in self.operations.values():

@@ -13,7 +13,6 @@ from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServe
 from contract_kit.run import RunOptions, RunResult, Target, run_suite
 from contract_kit.run.checks import CheckEnv, verdict
 from contract_kit.run.report import Exchange
-from contract_kit.run.serializers import operation_of
 from contract_kit.run.target import Credentials, is_loopback
 
 
@@ -57,7 +56,7 @@ def _operation(request: Seen) -> Any:
         if op.method == request.method and len(parts) == len(template) and all(
             t.startswith("{") or t == p for t, p in zip(template, parts, strict=True)
         ):
-            return operation_of(op.method, op.path, contract)
+            return op
     return None
 
 

@@ -11,16 +11,20 @@ Off loopback (a bounded target), write operations are generated in negative mode
 stateful phase (which needs accepted creates) and `ignored_auth` (which re-sends an accepted
 request without credentials) are off, and the guard drops every write case the full contract
 accepts unless the write budget admits it.
+
+Our check and our hook are registered with Schemathesis once per process (its registries are
+keyed by name, so registering again is harmless); each run's state reaches them through the
+schema object of the case at hand (`binding`), never through this module.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
 from ..contract import Contract
 from . import serializers
+from .binding import RunBinding, bind, bound_to
 from .checks import CHECKS, CheckEnv
 from .document import engine_document, register_formats
 from .report import Exchange, Finding
@@ -34,11 +38,6 @@ judges with the contract's validator instead."""
 PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
 """Schemathesis' phases a run uses, in the order Schemathesis runs them."""
 REQUEST_TIMEOUT = 30
-
-_active: CheckEnv | None = None
-_guard: WriteGuard | None = None
-_active_lock = threading.Lock()
-_registered = False
 
 
 def _exchange(response: Any, operation: str) -> Exchange:
@@ -63,46 +62,45 @@ def _exchange(response: Any, operation: str) -> Exchange:
     )
 
 
+def contract_kit(ctx: Any, response: Any, case: Any) -> bool | None:
+    """contract-kit's checks (checks.CHECKS), judged by the contract document."""
+    binding = bound_to(case)
+    env = binding.env if binding else None
+    if env is None:
+        return None
+    op = env.contract.operation_for(case.method, case.path)
+    if op is None:
+        return None
+    found = env.evaluate(_exchange(response, op.operation_id))
+    if found:
+        first = found[0]
+        rule = f" [rule {first.rule}]" if first.rule else ""
+        raise AssertionError(f"{first.check}{rule}: {first.message}")
+    return None
+
+
+def contract_kit_guard(ctx: Any, case: Any, kwargs: Any) -> None:
+    """The safety net's last step (a global hook: `before_call` has no schema scope)."""
+    binding = bound_to(case)
+    if binding is not None and binding.guard is not None:
+        binding.guard.before_call(case)
+
+
 def register() -> None:
-    """Register our serializer and our checks with Schemathesis (once per process; a forked child
+    """Register our serializer, check and hook with Schemathesis (idempotent; a forked child
     inherits the registration)."""
-    global _registered
-    if _registered:
-        return
     import schemathesis
-    import schemathesis.engine
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
     serializers.register()
-
-    @schemathesis.check
-    def contract_kit(ctx: Any, response: Any, case: Any) -> bool | None:
-        """contract-kit's checks (checks.CHECKS), judged by the contract document."""
-        env = _active
-        if env is None:
-            return None
-        op = serializers.operation_of(case.method, case.path, env.contract)
-        if op is None:
-            return None
-        found = env.evaluate(_exchange(response, op.operation_id))
-        if found:
-            first = found[0]
-            rule = f" [rule {first.rule}]" if first.rule else ""
-            raise AssertionError(f"{first.check}{rule}: {first.message}")
-        return None
-
-    @schemathesis.hook("before_call")
-    def contract_kit_guard(ctx: Any, case: Any, kwargs: Any) -> None:
-        """The safety net's last step (a global hook: `before_call` has no schema scope)."""
-        guard = _guard
-        if guard is not None:
-            guard.before_call(case)
-
-    _registered = True
+    schemathesis.check(contract_kit)  # the registry is keyed by name: registering again replaces it
+    if contract_kit_guard not in GLOBAL_HOOK_DISPATCHER.get_all_by_name("before_call"):
+        schemathesis.hook("before_call")(contract_kit_guard)
 
 
 def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str, ...], max_examples: int,
                  seed: int, workers: int, guard: WriteGuard | None = None, examples: int | None = None,
-                 phases: Collection[str] = PHASES) -> Any:
+                 phases: Collection[str] = PHASES, env: CheckEnv | None = None) -> Any:
     """The Schemathesis schema of a run; `guard` (off loopback) bounds the writes it may send,
     `examples` caps the valid write examples injected into the document (None: all of them),
     `phases` are the Schemathesis phases to run (a subset of `PHASES`; stateful never with a guard)."""
@@ -140,6 +138,7 @@ def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str
         schema.hooks.register_hook_with_name(lambda ctx, case: guard.keep(case), "filter_case")
         schema.hooks.register_hook_with_name(lambda ctx, examples: guard.admit_examples(examples),
                                              "before_add_examples")
+    bind(schema, RunBinding(contract, env, guard))
     return schema
 
 
@@ -161,36 +160,29 @@ def execute(
     errors (connection...).
 
     With a `guard` (off loopback) no write the contract accepts is sent beyond the write budget."""
-    global _active, _guard
     from schemathesis.engine import events, from_schema
 
     register()
-    serializers.use_contract(contract)
     schema = build_schema(contract, target, operation_ids=operation_ids, max_examples=max_examples,
-                          seed=seed, workers=workers, guard=guard, examples=examples, phases=phases)
+                          seed=seed, workers=workers, guard=guard, examples=examples, phases=phases, env=env)
     labels = {f"{op.method} {op.path}": op.operation_id for op in contract.operations.values()}
     errors: list[str] = []
-    with _active_lock:
-        _active, _guard = env, guard
-        try:
-            scenarios = 0
-            for event in from_schema(schema).execute():
-                if isinstance(event, events.PhaseStarted):
-                    progress(f"schemathesis: {event.phase.name.value} phase…")
-                elif isinstance(event, events.ScenarioFinished):
-                    scenarios += 1
-                    _builtin_failures(event, labels, env)
-                elif isinstance(event, events.NonFatalError):
-                    text = f"{event.info.title}: {event.info.message}".splitlines()[0]
-                    if "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
-                        errors.append(f"cannot reach {target.base_url}: {text}")
-                    else:
-                        env.note(f"schemathesis ({event.label}): {text}")
-                elif isinstance(event, events.FatalError):
-                    errors.append(f"schemathesis stopped: {event.exception}")
-            progress(f"schemathesis: {scenarios} scenarios done")
-        finally:
-            _active = _guard = None
+    scenarios = 0
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted):
+            progress(f"schemathesis: {event.phase.name.value} phase…")
+        elif isinstance(event, events.ScenarioFinished):
+            scenarios += 1
+            _builtin_failures(event, labels, env)
+        elif isinstance(event, events.NonFatalError):
+            text = f"{event.info.title}: {event.info.message}".splitlines()[0]
+            if "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
+                errors.append(f"cannot reach {target.base_url}: {text}")
+            else:
+                env.note(f"schemathesis ({event.label}): {text}")
+        elif isinstance(event, events.FatalError):
+            errors.append(f"schemathesis stopped: {event.exception}")
+    progress(f"schemathesis: {scenarios} scenarios done")
     return sorted(set(errors))
 
 

@@ -82,7 +82,7 @@ class WriteGuard:
         """The write operation `case` targets when the full contract accepts its body (else None).
 
         A body the guard cannot serialize counts as accepted: when in doubt, it is a write."""
-        op = serializers.operation_of(str(case.method), str(case.path), self.env.contract)
+        op = self.env.contract.operation_for(str(case.method), str(case.path))
         if op is None or op.method not in WRITE_METHODS:
             return None
         try:

@@ -6,6 +6,9 @@ flattens them to `Channel[type]=sms` (the form style; `encoding.contentType` is 
 real service does not understand either. The contract's `encoding` says which
 fields travel as JSON text; this serializer sends those with `json.dumps` (the vendor client's
 defaults, `contract_kit.wire.encode_form`) and applies in every phase, unlike `map_body` hooks.
+
+Schemathesis' serializers are global (one per media type); the run's contract reaches this one
+through the case's schema (`binding.RunBinding`), so two runs in one process never share it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from ..contract import Contract, Operation, default_contract
+from ..contract import Operation
 from ..wire import encode_form
+from .binding import bound_to
 
 FORM = "application/x-www-form-urlencoded"
-_registered = False
-_contract: Contract | None = None
 
 
 def form_body(value: Any, operation: Operation | None) -> bytes:
@@ -35,25 +37,8 @@ def form_body(value: Any, operation: Operation | None) -> bytes:
     return json.dumps(value).encode("utf-8")
 
 
-def operation_of(method: str, path: str, contract: Contract | None = None) -> Operation | None:
-    contract = contract or _contract or default_contract()
-    for op in contract.operations.values():
-        if op.method == method.upper() and op.path == path:
-            return op
-    return None
-
-
-def use_contract(contract: Contract) -> None:
-    """The contract whose `encoding` the serializer follows (the packaged one by default)."""
-    global _contract
-    _contract = contract
-
-
 def register() -> None:
-    """Register the serializer with Schemathesis, once per process."""
-    global _registered
-    if _registered:
-        return
+    """Register the serializer with Schemathesis (idempotent: its registry is keyed by media type)."""
     import schemathesis
 
     @schemathesis.serializer(FORM)
@@ -63,6 +48,5 @@ def register() -> None:
         # generated, so the JSON fields are encoded from that.
         case = ctx.case
         body = case.body if isinstance(case.body, dict) else value
-        return form_body(body, operation_of(case.method, case.path))
-
-    _registered = True
+        binding = bound_to(case)
+        return form_body(body, binding.contract.operation_for(case.method, case.path) if binding else None)
