@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -96,7 +97,10 @@ class RunResult:
         return 1 if self.findings else 0
 
     def minimal_findings(self) -> list[Finding]:
-        """One finding per (check, rule, operation): the one with the smallest request."""
+        """One finding per (check, rule, operation): the one with the smallest request.
+
+        Finer than `causes` (a server answering everything with 307 gives one per rule); the
+        reports use `causes`."""
         best: dict[tuple[str, str | None, str], Finding] = {}
         for finding in self.findings:
             known = best.get(finding.key)
@@ -104,12 +108,134 @@ class RunResult:
                 best[finding.key] = finding
         return list(best.values())
 
+    def causes(self) -> list[Cause]:
+        """The findings grouped by what went wrong (`signature`), one entry per cause.
+
+        First level: check × operation × signature. Second level: when every finding of a check
+        has the same signature and they span several operations, the operation is evidently not
+        the cause (a server answering everything with 307 fails `contract_verdict` the same way
+        everywhere), so they make one cause listing the operations. A check that failed in two
+        ways keeps one cause per operation and signature, so a distinct defect is never folded
+        into another operation's entry. The result does not depend on the order of `findings`."""
+        groups: dict[tuple[str, str, str], list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault((finding.check, finding.exchange.operation, signature(finding)), []).append(finding)
+        signatures: dict[str, set[str]] = {}
+        for check, _, sig in groups:
+            signatures.setdefault(check, set()).add(sig)
+        merged: dict[tuple[str, str, str], list[Finding]] = {}
+        for (check, operation, sig), found in groups.items():
+            scope = "" if len(signatures[check]) == 1 else operation
+            merged.setdefault((check, scope, sig), []).extend(found)
+        causes = [Cause.of(check, sig, found) for (check, _, sig), found in merged.items()]
+        return sorted(causes, key=lambda c: (c.operations, c.check, c.signature))
+
     def failed_operations(self) -> set[str]:
         return {f.exchange.operation for f in self.findings}
 
 
 def _size(finding: Finding) -> tuple[int, int]:
     return (len(finding.exchange.request_body), len(finding.exchange.url))
+
+
+def _smallest(findings: Iterable[Finding]) -> Finding:
+    """The finding with the smallest request (body, then URL); ties broken by `sort_key`, so the
+    choice does not depend on which concurrent request completed first."""
+    return min(findings, key=lambda f: (_size(f), f.sort_key))
+
+
+# -- causes ---------------------------------------------------------------------------------------
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"()<>]+", re.IGNORECASE)
+_SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
+_QUOTED = re.compile(r"""(?<!\w)b?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
+_NUMBER = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_message(message: str) -> str:
+    """`message` without what varies from one request to the next: URLs, SIDs, quoted values
+    (`'x'`, `"x"`, `b''`) and numbers become `<url>`, `<sid>`, `<v>`, `<n>`. What is left is the
+    check's own wording and the pointers it names (`/Channel/participants/<n>/address`), which is
+    what tells one defect from another."""
+    text = _URL.sub("<url>", message)
+    text = _SID.sub("<sid>", text)
+    text = _QUOTED.sub("<v>", text)
+    text = _NUMBER.sub("<n>", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _judged(status: int) -> bool:
+    """Whether the status is a judgement on what the request held: accepted (2xx) or rejected (400)."""
+    return 200 <= status < 300 or status == 400
+
+
+def signature(finding: Finding) -> str:
+    """What went wrong, as a key: findings with the same check, operation and signature are one cause.
+
+    * With a status by which the server judged the request's content (2xx accepted, 400
+      rejected), the server read the request and disagreed with the contract about it: each rule
+      it got wrong is a defect of its own (`HTTP 2xx, rule channel.sid`), and without a rule the
+      check's normalised message tells defects apart (`HTTP 2xx: /url is <v>, not an absolute URL`).
+    * With any other status (a redirect, 401/403/404, 405, 422, 5xx) or no response at all, the
+      server answered without judging the content: which rule the request broke or which cell
+      it was is incidental, the status is the cause and any one request reproduces it
+      (`HTTP 307`; `no response (ReadTimeout)`, by the transport error's kind). That is what turns
+      50 requests of a server answering 307 into one entry per check instead of one per rule.
+
+    2xx is one class (a rule accepted with 200 or with 201 is the same defect)."""
+    status = finding.exchange.status
+    if status == 0:  # a timeout and a dropped connection are different defects
+        kind = finding.exchange.transport_error.split(":", 1)[0].strip()
+        return f"no response ({kind})" if kind else "no response"
+    if not _judged(status):
+        return f"HTTP {status}"
+    shown = "HTTP 2xx" if status < 300 else f"HTTP {status}"
+    if finding.rule:
+        return f"{shown}, rule {finding.rule}"
+    return f"{shown}: {normalise_message(finding.message)}"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One thing that went wrong: the findings it explains and the smallest request reproducing it."""
+
+    check: str
+    signature: str
+    findings: tuple[Finding, ...]
+    """In `sort_key` order."""
+    representative: Finding
+    """The finding with the smallest request: its curl is the one printed."""
+
+    @classmethod
+    def of(cls, check: str, signature: str, findings: Iterable[Finding]) -> Cause:
+        ordered = tuple(sorted(findings, key=lambda f: f.sort_key))
+        return cls(check, signature, ordered, _smallest(ordered))
+
+    @property
+    def requests(self) -> int:
+        """How many requests failed this way (a check finds at most once per request)."""
+        return len(self.findings)
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        return tuple(sorted({f.exchange.operation for f in self.findings}))
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(sorted({f.rule for f in self.findings if f.rule}))
+
+    def representative_of(self, operation: str) -> Finding:
+        """The smallest request of this cause on `operation` (JUnit reproduces each operation's own)."""
+        return _smallest(f for f in self.findings if f.exchange.operation == operation)
+
+
+def _names(names: tuple[str, ...], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def _count(n: int) -> str:
+    return f"{n} request{'s' if n != 1 else ''}"
 
 
 # -- curl -----------------------------------------------------------------------------------------
@@ -153,12 +279,17 @@ def _body_text(data: bytes) -> str:
 def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[str, str] | None = None) -> str:
     secrets = tuple(secrets)
     lines: list[str] = []
-    for index, finding in enumerate(result.minimal_findings(), 1):
+    causes = result.causes()
+    for index, cause in enumerate(causes, 1):
+        finding = cause.representative
         ex = finding.exchange
-        rule = f" [rule {finding.rule}]" if finding.rule else ""
+        rules = cause.rules
+        rule = f" [rule {rules[0]}]" if len(rules) == 1 else f" [rules {_names(rules)}]" if rules else ""
         lines += [
-            f"FAILED {index}. {finding.check}{rule} — {ex.operation}",
-            f"    {finding.message}",
+            f"FAILED {index}. {cause.check}{rule} — {_names(cause.operations)} ({_count(cause.requests)})",
+            f"    {redact(finding.message, secrets)}",
+            f"    cause: {redact(cause.signature, secrets)}"
+            + (f", on {', '.join(cause.operations)}" if len(cause.operations) > 3 else ""),
             "    reproduce:",
             f"      {as_curl(ex, secrets=secrets, auth_env=auth_env)}",
             f"    response: HTTP {ex.status} {ex.content_type or '(no content type)'}",
@@ -191,8 +322,8 @@ def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tup
     verdict = "CONFORMS" if result.exit_code == 0 else "DOES NOT CONFORM" if result.exit_code == 1 else "ERROR"
     seed = f", seed {result.seed}" if result.seed is not None else ""
     lines.append(
-        f"{verdict}: {result.target} — {result.cases} requests, {len(result.minimal_findings())} distinct "
-        f"failure(s) in {result.seconds:.1f}s{seed}"
+        f"{verdict}: {result.target} — {result.cases} requests, {len(causes)} failure cause(s) "
+        f"in {result.seconds:.1f}s{seed}"
     )
     return "\n".join(lines)
 
@@ -214,18 +345,22 @@ def to_json(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[s
         "checks": dict(sorted(result.checks.items())),
         "failures": [
             {
-                "check": f.check,
-                "rule": f.rule,
-                "operation": f.exchange.operation,
-                "message": redact(f.message, secrets),
-                "curl": as_curl(f.exchange, secrets=secrets, auth_env=auth_env),
+                "check": c.check,
+                "rule": c.representative.rule,
+                "operation": c.representative.exchange.operation,
+                "message": redact(c.representative.message, secrets),
+                "curl": as_curl(c.representative.exchange, secrets=secrets, auth_env=auth_env),
                 "response": {
-                    "status": f.exchange.status,
-                    "content_type": f.exchange.content_type,
-                    "body": redact(_body_text(f.exchange.response_body), secrets),
+                    "status": c.representative.exchange.status,
+                    "content_type": c.representative.exchange.content_type,
+                    "body": redact(_body_text(c.representative.exchange.response_body), secrets),
                 },
+                "cause": redact(c.signature, secrets),
+                "requests": c.requests,
+                "operations": list(c.operations),
+                "rules": list(c.rules),
             }
-            for f in result.minimal_findings()
+            for c in result.causes()
         ],
         "created": result.created,
         "cleanup": result.cleanup,
@@ -236,21 +371,36 @@ def to_json(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[s
 
 
 def to_junit(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[str, str] | None = None) -> str:
-    """One testcase per operation and per rule; a failure element per distinct finding."""
+    """One testcase per operation and per rule; a failure element per cause (`RunResult.causes`).
+
+    A cause that spans several operations is a failure under each of their testcases, with that
+    operation's own smallest request to reproduce: every failed operation shows red in CI, and
+    its failure replays against that operation. The message says how many requests the cause
+    covers in all and on this operation."""
     secrets = tuple(secrets)
-    findings = result.minimal_findings()
+    causes = result.causes()
     suite = ET.Element("testsuite", name="contract-kit run", time=f"{result.seconds:.3f}")
     cases = 0
     failures = 0
     for op in sorted(result.operations):
         case = ET.SubElement(suite, "testcase", classname="operations", name=op)
         cases += 1
-        mine = [f for f in findings if f.exchange.operation == op]
-        for finding in mine:
-            failure = ET.SubElement(case, "failure", message=f"{finding.check}: {finding.message}"[:500],
-                                    type=finding.rule or finding.check)
+        mine = [c for c in causes if op in c.operations]
+        for cause in mine:
+            finding = cause.representative_of(op)
+            here = sum(1 for f in cause.findings if f.exchange.operation == op)
+            rules = cause.rules
+            failure = ET.SubElement(
+                case, "failure", type=rules[0] if len(rules) == 1 else cause.check,
+                message=redact(f"{cause.check} ({_count(cause.requests)}; {cause.signature}): {finding.message}",
+                               secrets)[:500],
+            )
             failure.text = redact(
-                f"{finding.message}\n{as_curl(finding.exchange, secrets=secrets, auth_env=auth_env)}\n"
+                f"{finding.message}\n"
+                f"cause: {cause.signature}; {_count(cause.requests)} in all, {here} on {op}"
+                + (f"; operations: {', '.join(cause.operations)}" if len(cause.operations) > 1 else "")
+                + (f"; rules: {', '.join(rules)}" if rules else "")
+                + f"\n{as_curl(finding.exchange, secrets=secrets, auth_env=auth_env)}\n"
                 f"HTTP {finding.exchange.status}\n{_body_text(finding.exchange.response_body)}",
                 secrets,
             )
