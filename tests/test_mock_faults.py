@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -62,6 +63,10 @@ async def _scenario(faults: list[str], *, lenient: bool = False) -> list[str]:
         response = await http.get(f"/v1/Interactions/{sid}")
         expect(response.status_code == 200 and response.json().get("webhook_ttid") == "ttid-2", "update not kept")
         channel = await http.get(f"/v1/Interactions/{sid}/Channels/{channel_sid}")
+        deadline = time.monotonic() + 5  # the lenient mock settles channels asynchronously
+        while channel.status_code == 200 and channel.json().get("status") == "setup" and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            channel = await http.get(f"/v1/Interactions/{sid}/Channels/{channel_sid}")
         expect(channel.status_code == 200 and channel.json().get("status") == "active", "channel did not settle")
         invites = f"/v1/Interactions/{sid}/Channels/{channel_sid}/Invites"
         for _ in range(3):

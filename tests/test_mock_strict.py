@@ -142,7 +142,8 @@ def test_agent_create_naming_a_conversation_needs_no_participants(
     created = _create(client, payload)
     assert created.channel["properties"] == {"media_channel_sid": CH} and "participants" not in created.channel
     channel = client.flex_api.v1.interaction(created.sid).channels(created.channel["sid"]).fetch()
-    assert channel.type == kind and channel.status == "active"
+    # the lenient mock settles channels asynchronously (0.5 s): a fresh one may still be in setup
+    assert channel.type == kind and channel.status in (("setup", "active") if mode == "lenient" else ("active",))
     # without the conversation, the vendor's rule holds: participants are required
     del payload["Channel"]["properties"]
     with pytest.raises(TwilioRestException) as info:

@@ -7,15 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import schemathesis.engine  # noqa: F401
 import twilio.rest  # noqa: F401
 import vcr  # noqa: F401
 
 import contract_kit.cassettes
+import contract_kit.run.engine
 import contract_kit.twilio_client  # noqa: F401
 from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
 
 # Imported above so that every in-process pytester run shares one copy of them: pytester forgets
-# the modules a run imported first, and a second copy of vcrpy's YAML dumper cannot save cassettes.
+# the modules a run imported first, and a second copy of vcrpy's YAML dumper cannot save cassettes,
+# nor a second copy of Schemathesis' hook modules reach the hooks a later `run` registers.
 
 CREATE = """
 PAYLOAD = {

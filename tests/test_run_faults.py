@@ -1,12 +1,17 @@
 """The suite catches every fault of the mock's catalogue, and passes the faithful mock, with the
-settings a user gets by default (only the seed is pinned, for reproducibility)."""
+settings a user gets by default (only the seed is pinned, for reproducibility) — against the
+default (strict) mock and against the lenient one, which enforces only what the vendor states and
+settles channels asynchronously."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from contract_kit.mock import CATALOGUE
-from contract_kit.run import RunOptions, run_suite
+from contract_kit.mock import CATALOGUE, create_app
+from contract_kit.run import RunOptions, RunResult, run_suite
+from contract_kit.run.target import embedded_target
 
 # fault -> the check (or rule) names any one of which must name it in the findings
 EXPECTED: dict[str, set[str]] = {
@@ -35,8 +40,17 @@ def test_every_fault_of_the_catalogue_has_an_expectation() -> None:
     assert set(EXPECTED) == set(CATALOGUE)
 
 
-def test_faithful_mock_conforms_with_default_settings() -> None:
-    result = run_suite(RunOptions(seed=1))
+def _run(options: RunOptions, *, lenient: bool) -> RunResult:
+    """A run against the embedded mock with `options.faults`, lenient or not."""
+    if not lenient:
+        return run_suite(options)
+    target = replace(embedded_target(options.faults), app=create_app(faults=options.faults, lenient=True))
+    return run_suite(options, target=target)
+
+
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict-mock", "lenient-mock"])
+def test_faithful_mock_conforms_with_default_settings(lenient: bool) -> None:
+    result = _run(RunOptions(seed=1), lenient=lenient)
     assert result.findings == [], [f"{f.check} {f.rule} {f.message}" for f in result.findings[:5]]
     assert result.exit_code == 0
     assert len(result.operations) == 14
@@ -46,9 +60,10 @@ def test_faithful_mock_conforms_with_default_settings() -> None:
     assert all(result.rules[r] == "pass" or result.rules[r].startswith("n/a") for r in error_rules)
 
 
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict-mock", "lenient-mock"])
 @pytest.mark.parametrize("fault", sorted(CATALOGUE))
-def test_each_fault_fails_the_run_and_is_named(fault: str) -> None:
-    result = run_suite(RunOptions(seed=1, faults=(fault,), max_examples=DEFAULTS.max_examples))
+def test_each_fault_fails_the_run_and_is_named(fault: str, lenient: bool) -> None:
+    result = _run(RunOptions(seed=1, faults=(fault,), max_examples=DEFAULTS.max_examples), lenient=lenient)
     assert result.exit_code == 1
     names = {f.check for f in result.findings} | {f.rule for f in result.findings if f.rule}
     assert names & EXPECTED[fault], sorted(names)

@@ -21,9 +21,10 @@ from contract_kit.run.checks import STRICTER_NOTE, CheckEnv, contract_verdict, v
 from contract_kit.run.client import Client
 from contract_kit.run.report import Exchange
 from contract_kit.run.safety import Ledger, WriteBudget
+from contract_kit.run.sender import setup_plan
 from contract_kit.run.split import PhaseOutcome
 from contract_kit.run.target import embedded_target
-from contract_kit.run.targeted import SETUP_COPIES, SETUP_WRITES, STRICTER_ACCEPTED, Targeted
+from contract_kit.run.targeted import STRICTER_ACCEPTED, Targeted, setup_writes
 
 FORM = "application/x-www-form-urlencoded"
 KD = "KD" + "a" * 32
@@ -194,25 +195,110 @@ def test_faithful_mock_conforms_lenient_or_strict(lenient: bool) -> None:
 
 
 # -- the set-up chain, from the document ------------------------------------------------------------
-def test_setup_creates_every_resource_the_paths_name() -> None:
+def test_full_setup_creates_every_resource_the_paths_name() -> None:
     """The SIDs the set-up keeps come from the creates' links and resource prefixes; with them every
-    operation's path can be filled, and the set-up sends exactly SETUP_WRITES valid writes."""
+    operation's path can be filled, and a full set-up sends exactly `setup_writes` valid writes (an
+    interaction, two participants for the participant list's second page, a transfer)."""
     contract = default_contract()
     target = embedded_target(())
     client = Client(target)
-    budget = WriteBudget(None)
+    budget = WriteBudget(10)
     try:
         targeted = Targeted(client, CheckEnv(contract), budget, 1, frozenset(contract.operations))
-        creates = targeted._creates()
-        assert creates[0].operation_id == "CreateInteraction"
-        assert sum(SETUP_COPIES.get(op.operation_id, 1) for op in creates) == SETUP_WRITES
-        targeted.setup()
+        plan = setup_plan(contract, frozenset(contract.operations))
+        assert plan[0].operation_id == "CreateInteraction"
+        targeted.scenarios.setup()
     finally:
         client.close()
+    assert budget.used == setup_writes(contract, frozenset(contract.operations)) == 4
     prefixes = {p for op in contract.operations.values() for _, p in op.path_sid_prefixes}
-    prefixes |= {op.resource_prefix for op in creates if op.resource_prefix}
+    prefixes |= {op.resource_prefix for op in plan if op.resource_prefix}
     assert set(targeted.resources.by_prefix) == prefixes
     for prefix, sid in targeted.resources.by_prefix.items():
         assert sid.startswith(prefix) and len(sid) == 34
-    assert all(targeted.ready(op) for op in contract.operations)
+    assert all(targeted.sender.ready(op) for op in contract.operations)
     assert targeted.env.findings == []
+
+
+@pytest.mark.parametrize(
+    ("selected", "expected"),
+    [
+        ({"FetchInteraction"}, ["CreateInteraction"]),
+        ({"CreateInteraction"}, []),
+        ({"ListInteractionChannelParticipant"}, ["CreateInteraction"]),
+        ({"UpdateInteractionChannelParticipant"}, ["CreateInteraction", "CreateInteractionChannelParticipant"]),
+        ({"FetchInteractionTransfer", "ListInteractionChannelInvite"},
+         ["CreateInteraction", "CreateInteractionTransfer"]),
+    ],
+)
+def test_setup_plan_is_what_the_selected_operations_need(selected: set[str], expected: list[str]) -> None:
+    assert [op.operation_id for op in setup_plan(default_contract(), frozenset(selected))] == expected
+
+
+SCOPE = ("CreateInteraction", "FetchInteraction", "UpdateInteraction", "ListInteractionChannel",
+         "FetchInteractionChannel", "UpdateInteractionChannel")
+
+
+def test_operation_ids_bound_everything_a_lenient_server_is_sent() -> None:
+    """The measured case: six operations selected, a conforming lenient server. No request reaches
+    another operation (set-up needs none here), the run exits 0, and the summary is about the six."""
+    result, recorder = _run(lenient=True, operation_ids=SCOPE)
+    assert result.exit_code == 0 and result.findings == [], [f"{f.check} {f.rule} {f.message}"
+                                                             for f in result.findings[:5]]
+    contract = default_contract()
+    reached = {op.operation_id for seen in recorder.seen
+               if (op := _operation_of(contract, seen.method, seen.path)) is not None}
+    assert reached <= set(SCOPE) and {"CreateInteraction", "FetchInteraction"} <= reached
+    assert set(result.operations) <= set(SCOPE)
+    assert not [n for n in result.notes if n.startswith("set-up:")]
+    judged_rules = {rule for rule, verdict in result.rules.items() if not verdict.startswith("n/a")}
+    assert judged_rules and all(set(contract.rules[r].operations) & set(SCOPE) for r in result.rules)
+
+
+def test_setup_for_an_unselected_parent_is_sent_named_and_not_checked() -> None:
+    """Only UpdateInteractionChannelParticipant is selected: it needs an interaction and a
+    participant; both creates are sent once, as set-up, named in the summary, and not judged."""
+    result, recorder = _run(lenient=False, operation_ids=("UpdateInteractionChannelParticipant",))
+    assert result.exit_code == 0, [f"{f.check} {f.message}" for f in result.findings[:5]]
+    assert set(result.operations) == {"UpdateInteractionChannelParticipant"}
+    contract = default_contract()
+    reached = [op.operation_id for seen in recorder.seen
+               if (op := _operation_of(contract, seen.method, seen.path)) is not None]
+    assert set(reached) == {"CreateInteraction", "CreateInteractionChannelParticipant",
+                            "UpdateInteractionChannelParticipant"}, reached
+    assert reached.count("CreateInteraction") == 1 and reached.count("CreateInteractionChannelParticipant") == 1
+    setup_notes = [n for n in result.notes if n.startswith("set-up:")]
+    assert setup_notes == ["set-up: 2 request(s) to operations not selected, which the selected ones cannot do "
+                           "without: CreateInteraction x1, CreateInteractionChannelParticipant x1 (not checked; "
+                           "writes count against --max-writes off loopback)"]
+
+
+def test_strict_run_demands_400_for_our_readings() -> None:
+    """`run --strict`: what only our readings forbid must be rejected; the lenient server fails."""
+    result, _ = _run(lenient=True, operation_ids=("UpdateInteraction",), strict=True)
+    assert result.exit_code == 1
+    assert {f.rule for f in result.findings} >= {"request.duplicate_field", "request.encoding"}
+    strict_mock, _ = _run(lenient=False, operation_ids=("UpdateInteraction",), strict=True)
+    assert strict_mock.exit_code == 0, [f"{f.check} {f.rule} {f.message}" for f in strict_mock.findings[:5]]
+
+
+def _operation_of(contract: Any, method: str, path: str) -> Any:
+    from contract_kit.routes import Routes
+
+    return Routes(contract).match(method, path)
+
+
+@pytest.mark.parametrize(("settle_timeout", "settles"), [(0.2, False), (5.0, True)])
+def test_channel_settles_waits_a_bounded_configurable_time(settle_timeout: float, settles: bool) -> None:
+    """A channel that leaves `setup` only after 1 s: waited for within --settle-timeout, reported after it."""
+    recorder = ResponseRecorder(create_app(lenient=True, settle_delay=1.0))
+    target = replace(embedded_target(()), app=recorder)
+    options = RunOptions(seed=1, operation_ids=("FetchInteractionChannel",), settle_timeout=settle_timeout)
+    result = run_suite(options, target=target)
+    found = [f for f in result.findings if f.check == "channel_settles"]
+    assert result.checks.get("channel_settles") == 1
+    if settles:
+        assert found == [] and result.exit_code == 0
+    else:
+        assert len(found) == 1 and f"still in `setup` {settle_timeout:g} s after creation" in found[0].message
+        assert "--settle-timeout" in found[0].message

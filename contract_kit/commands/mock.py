@@ -40,10 +40,10 @@ import click
 )
 @click.option(
     "--settle-delay",
-    default=0.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(0),
-    help="Seconds a new channel stays in `setup` before a read moves it on.",
+    help="Seconds a new channel stays in `setup` before a read moves it on (default 0; 0.5 with --lenient, "
+    "which settles channels asynchronously as a real service does).",
 )
 def mock_command(
     host: str,
@@ -53,7 +53,7 @@ def mock_command(
     faults: tuple[str, ...],
     list_faults: bool,
     lenient: bool,
-    settle_delay: float,
+    settle_delay: float | None,
 ) -> None:
     """Serve a stateful mock of the Flex Interactions API that validates every request.
 

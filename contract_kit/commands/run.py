@@ -26,6 +26,18 @@ import click
 @click.option("--max-writes", type=click.IntRange(min=0), default=None,
               help="Valid writes allowed against a non-loopback URL (default 5).")
 @click.option("--allow-writes", is_flag=True, help="Lift the write bound against a non-loopback URL.")
+@click.option("--strict", is_flag=True,
+              help="Also demand 400 for what only contract-kit's stricter readings forbid (rules of basis `ours`: "
+                   "a field sent twice, an unknown or undecodable field, ...). By default a server may accept "
+                   "such a request (a note) or reject it.")
+@click.option("--settle-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds to wait for a new channel to leave `setup` (channel_settles).")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              metavar="SECONDS",
+              help="Seconds each request may take (connecting, the answer, and its body again), ours and "
+                   "Schemathesis'. A request that times out is a finding naming it; the first request timing out "
+                   "ends the run (exit 2). Bodies are read up to 1 MiB (more is a finding), redirects are never "
+                   "followed, and a server that stops answering mid-run ends it with one finding.")
 @click.option("--fault", "faults", multiple=True, hidden=True, help="A mock fault (embedded mock only; for demos).")
 def run_command(
     base_url: str | None,
@@ -37,12 +49,17 @@ def run_command(
     max_writes: int | None,
     allow_writes: bool,
     faults: tuple[str, ...],
+    strict: bool,
+    settle_timeout: float,
+    request_timeout: float,
 ) -> None:
     """Run the contract suite (Schemathesis + rule-targeted cases) and report what does not conform.
 
     A server fails on what the vendor states (and on protocol facts); a request that only our
     stricter readings forbid (a field sent twice, bytes that are not UTF-8, ...) may be accepted,
-    which the report notes, or rejected with 400: both conform.
+    which the report notes, or rejected with 400: both conform (--strict demands the 400).
+    --operation-id bounds what is sent: beyond the selected operations only the set-up they
+    cannot do without (a fetch needs one create), named in the summary and never judged.
 
     Credentials come from the environment only: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
     TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID. Exit status: 0 conforms,
@@ -56,7 +73,8 @@ def run_command(
     options = RunOptions(
         base_url=base_url, operation_ids=operation_ids, max_examples=max_examples, seed=seed, workers=workers,
         report_dir=report_dir, max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
-        allow_writes=allow_writes, faults=faults,
+        allow_writes=allow_writes, faults=faults, strict=strict, settle_timeout=settle_timeout,
+        request_timeout=request_timeout,
     )
 
     def progress(message: str) -> None:

@@ -60,20 +60,26 @@ class MockState:
     """Enforce only the vendor's rules: accept what only our stricter readings (basis `ours`) forbid."""
 
 
+LENIENT_SETTLE_DELAY = 0.5
+"""Seconds a channel of the lenient mock stays in `setup` by default."""
+
+
 def create_app(
     contract: Contract | None = None,
     *,
     accounts: Accounts | None = None,
     faults: Iterable[str] | Faults = (),
     store: Store | None = None,
-    settle_delay: float = 0.0,
+    settle_delay: float | None = None,
     max_body: int = MAX_BODY,
     lenient: bool = False,
 ) -> Starlette:
     """The mock as an ASGI app.
 
     `faults` are catalogue names (`faults.CATALOGUE`), optionally `name:argument`; `accounts`
-    default to `Accounts.defaults()`; `settle_delay` is how long a channel stays in `setup`.
+    default to `Accounts.defaults()`; `settle_delay` is how long a channel stays in `setup` (by
+    default 0: the first read; lenient, `LENIENT_SETTLE_DELAY`: a real service settles a channel
+    asynchronously, and a client must wait for it).
     By default every rule of the contract is enforced, ours included; `lenient=True` answers 400
     only to what the vendor's rules reject, and accepts what only our stricter readings forbid (a
     duplicated field: the last value wins; an unknown field: ignored; ...).
@@ -84,7 +90,7 @@ def create_app(
         accounts=accounts or Accounts.defaults(),
         faults=faults if isinstance(faults, Faults) else Faults(faults),
         store=store or Store(),
-        settle_delay=settle_delay,
+        settle_delay=settle_delay if settle_delay is not None else LENIENT_SETTLE_DELAY if lenient else 0.0,
         max_body=max_body,
         lenient=lenient,
     )

@@ -7,9 +7,13 @@
 
 Modules, one concern each: `target` (where and as whom), `document` (the view of the contract
 Schemathesis generates from), `serializers` (form bodies as the vendor client sends them),
-`checks` (our checks, each naming the rule or property it defends), `engine` (Schemathesis),
-`targeted` (rule-targeted negatives, per-cell positives and stateful properties), `safety`
-(write budget and clean-up), `report` (summary, curl, JUnit, JSON) and `suite` (the whole run).
+`checks` (our checks, each naming the rule or property it defends), `binding` (a run's state as
+Schemathesis' extensions see it), `engine` (Schemathesis), `targeted` (the scheduler of what we send
+on purpose) with `sender` (scope, budget, wire shape), `scenarios` (set-up and stateful properties)
+and `probes` (per-cell positives, edges, junk, every rule broken alone), `client` and `hostile`
+(bounded bodies, timeouts, a server that dies), `safety` (write budget and clean-up), `split`
+(`--workers`), `report` (findings grouped by cause: summary, curl, JUnit, JSON) and `suite` (the
+whole run).
 """
 
 from .report import Exchange, Finding, RunResult

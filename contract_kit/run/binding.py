@@ -8,6 +8,7 @@ two runs in one process (a test suite, a plugin user) never see each other's sta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,3 +38,23 @@ def bound_to(case: Any) -> RunBinding | None:
     operation = getattr(case, "operation", None)
     binding = getattr(getattr(operation, "schema", None), ATTRIBUTE, None)
     return binding if isinstance(binding, RunBinding) else None
+
+
+def register_global_hook(name: str, hook: Callable[..., Any]) -> None:
+    """Register `hook` as Schemathesis' global hook `name`, replacing an earlier copy of it.
+
+    Schemathesis' global hooks outlive our modules: a test runner that unloads and re-imports
+    contract-kit (pytester does) would leave the old copy registered, whose classes are not the
+    new ones (`bound_to` would never recognise a binding). A copy is recognised by its module and
+    qualified name."""
+    import schemathesis
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+    for known in GLOBAL_HOOK_DISPATCHER.get_all_by_name(name):
+        if known is hook:
+            return
+        if (getattr(known, "__module__", None), getattr(known, "__qualname__", None)) == (
+            hook.__module__, hook.__qualname__,
+        ):
+            GLOBAL_HOOK_DISPATCHER.unregister(known)
+    schemathesis.hook(name)(hook)

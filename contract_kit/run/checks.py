@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ..contract import Contract, Operation
 from ..responses import ResponseChecker
 from ..validate import Report, Violation, validate_request, validator_for
+from .hostile import cut_at, response_size
 from .report import Exchange, Finding
 
 Check = Callable[["CheckEnv", Exchange], list[Finding]]
@@ -47,6 +48,10 @@ class CheckEnv:
     """Rules of our stricter reading that the server accepted a request breaking (which conforms)."""
     notes: dict[str, str] = field(default_factory=dict)
     """Notes for the report, one per key (see `note`)."""
+    strict: bool = False
+    """`run --strict`: our stricter readings are errors of the verdict (a 400 is demanded)."""
+    setup: dict[str, int] = field(default_factory=dict)
+    """Requests sent as set-up to operations outside the run's scope (operationId -> count)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_exchange: Callable[[Exchange], None] | None = None
 
@@ -69,11 +74,21 @@ class CheckEnv:
         with self.lock:
             return [self.notes[key] for key in sorted(self.notes)]
 
+    def record_setup(self, exchange: Exchange) -> None:
+        """A set-up request to an operation the run does not test: counted and kept for clean-up,
+        never judged."""
+        with self.lock:
+            self.setup[exchange.operation] = self.setup.get(exchange.operation, 0) + 1
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+
     def evaluate(self, exchange: Exchange, checks: Mapping[str, Check] | None = None) -> list[Finding]:
         """Run `checks` (all of ours by default) on one exchange and record what they find."""
         found: list[Finding] = []
         if exchange.status == 0:  # no response at all: only "the service answers" can be judged
             checks = {"no_server_error": CHECKS["no_server_error"]}
+        elif cut_at(exchange.response_body) is not None:  # a body cut at the cap: only its size is judged
+            checks = {"response_size": CHECKS["response_size"]}
         for name, check in (checks or CHECKS).items():
             found += check(self, exchange)
             with self.lock:
@@ -98,6 +113,7 @@ def verdict(env: CheckEnv, exchange: Exchange) -> Report | None:
         body=exchange.request_body,
         query=urlsplit(exchange.url).query,
         content_type=_header(exchange.request_headers, "content-type"),
+        strict=env.strict,
         contract=env.contract,
     )
 
@@ -211,7 +227,7 @@ def no_server_error(env: CheckEnv, exchange: Exchange) -> list[Finding]:
     if exchange.transport_error:
         return _finding(
             "no_server_error", exchange,
-            f"the server dropped the connection without answering ({exchange.transport_error})",
+            f"no usable answer: {exchange.transport_error}",
         )
     if exchange.status >= 500:
         return _finding("no_server_error", exchange, f"HTTP {exchange.status}: the server failed on this request")
@@ -321,5 +337,6 @@ CHECKS: dict[str, Check] = {
     "response_conforms": response_conforms,
     "absolute_urls": absolute_urls,
     "page_size_honoured": page_size_honoured,
+    "response_size": response_size,
 }
 """Our per-exchange checks, by the name a failure carries."""

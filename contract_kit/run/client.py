@@ -1,15 +1,25 @@
-"""Sending our own requests (targeted cases, scenarios, clean-up) and keeping them as `Exchange`s."""
+"""Sending our own requests (targeted cases, scenarios, clean-up) and keeping them as `Exchange`s.
+
+Against a hostile server (`hostile`): bodies are read up to `hostile.MAX_RESPONSE_BYTES` (a longer
+one is cut, with a marker the `response_size` check sees), each request has `timeout` seconds,
+redirects are never followed (a 3xx is the answer under test), a transport error names the request,
+and a server that stops accepting connections after answering raises `hostile.ServerDied` once;
+nothing more is sent to it.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from . import hostile
 from .report import Exchange
-from .target import Target, UsageError
+from .target import DEFAULT_REQUEST_TIMEOUT, Target, UsageError
 
 DEFAULT = object()
 """`auth=DEFAULT`: the run's credentials."""
@@ -18,11 +28,19 @@ DEFAULT = object()
 class Client:
     """An HTTP client bound to the target: in process (ASGI) for the embedded mock, else httpx."""
 
-    def __init__(self, target: Target, timeout: float = 30.0) -> None:
+    def __init__(self, target: Target, timeout: float = DEFAULT_REQUEST_TIMEOUT,
+                 max_response_bytes: int = hostile.MAX_RESPONSE_BYTES, watch: hostile.LastAnswered | None = None
+                 ) -> None:
         self.target = target
+        self.watch = watch
+        """The run's view of every exchange (`CheckEnv.on_exchange`): a hung server stops `send`."""
+        self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self.answered = False
         """Whether the target has answered once: after that a dropped connection is the target's
         fault on that request (a finding), not a target we cannot reach (a usage error)."""
+        self._dead: hostile.ServerDied | None = None
+        self._dead_lock = threading.Lock()
         self._http: httpx.Client
         if target.app is not None:
             import warnings
@@ -31,7 +49,8 @@ class Client:
                 warnings.simplefilter("ignore")
                 from starlette.testclient import TestClient
 
-            self._http = TestClient(target.app, base_url=target.base_url, raise_server_exceptions=False)
+            self._http = TestClient(target.app, base_url=target.base_url, raise_server_exceptions=False,
+                                    follow_redirects=False)
         else:
             self._http = httpx.Client(base_url=target.base_url, timeout=timeout, follow_redirects=False)
 
@@ -63,15 +82,23 @@ class Client:
             auth = self.target.credentials.auth if self.target.credentials else None
         credentials = auth
         url = path + (("?" + urlencode(dict(query))) if query else "")
+        if self._dead is None and self.watch is not None:
+            self._dead = self.watch.hung()
+        if self._dead is not None:  # a dead server is one finding, not one per request left
+            raise hostile.ServerDied(self._dead.detail, self._dead.exchange)
         try:
-            response = self._http.request(
+            with self._http.stream(
                 method, url, content=body if body or method != "GET" else None, headers=headers,
                 auth=credentials if credentials else None,
-            )
-        except httpx.HTTPError as exc:
+            ) as response:
+                # the body gets the timeout again: a server trickling bytes never trips a read timeout
+                received, _ = hostile.read_capped(response.iter_bytes(), self.max_response_bytes,
+                                                  time.monotonic() + self.timeout)
+        except (httpx.HTTPError, hostile.BodyTimeout) as exc:
+            label = hostile.request_label(operation, method, path)
             if not self.answered:
-                raise UsageError(f"cannot reach {self.target.base_url}: {exc}") from exc
-            return Exchange(
+                raise UsageError(hostile.first_request_error(self.target.base_url, label, exc, self.timeout)) from exc
+            failed = Exchange(
                 operation=operation,
                 method=method,
                 url=str(self._http.base_url).rstrip("/") + url,
@@ -83,8 +110,11 @@ class Client:
                 authenticated=bool(credentials),
                 resources_exist=resources_exist,
                 origin="targeted",
-                transport_error=f"{type(exc).__name__}: {exc}",
+                transport_error=hostile.describe(exc, self.timeout),
             )
+            if hostile.refused(exc):
+                self._died(label, failed)
+            return failed
         self.answered = True
         return Exchange(
             operation=operation,
@@ -94,8 +124,17 @@ class Client:
             request_body=body,
             status=response.status_code,
             response_headers=dict(response.headers),
-            response_body=response.content,
+            response_body=received,  # cut past the cap (`hostile.cut_at` says so)
             authenticated=bool(credentials),
             resources_exist=resources_exist,
             origin="targeted",
         )
+
+    def _died(self, label: str, exchange: Exchange) -> None:
+        """A refused connection after answers: if the target still refuses, it is dead (`ServerDied`,
+        raised once and again on every later `send`, which sends nothing)."""
+        with self._dead_lock:
+            if self._dead is None and not hostile.accepts_connections(self.target.base_url):
+                self._dead = hostile.ServerDied(f"connection refused on {label}", exchange)
+            if self._dead is not None:
+                raise hostile.ServerDied(self._dead.detail, self._dead.exchange)

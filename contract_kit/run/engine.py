@@ -20,16 +20,17 @@ schema object of the case at hand (`binding`), never through this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from typing import Any
 
 from ..contract import Contract
-from . import serializers
-from .binding import RunBinding, bind, bound_to
+from . import hostile, serializers
+from .binding import RunBinding, bind, bound_to, register_global_hook
 from .checks import CHECKS, CheckEnv
 from .document import engine_document, register_formats
 from .report import Exchange, Finding
 from .safety import WRITE_METHODS, WriteGuard
-from .target import Target
+from .target import DEFAULT_REQUEST_TIMEOUT, Target, UsageError
 
 REPLACED_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
 """Built-ins whose notion of valid is Schemathesis' reading of the schema; `contract_verdict`
@@ -37,7 +38,6 @@ judges with the contract's validator instead."""
 
 PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
 """Schemathesis' phases a run uses, in the order Schemathesis runs them."""
-REQUEST_TIMEOUT = 30
 
 
 def _exchange(response: Any, operation: str) -> Exchange:
@@ -90,17 +90,16 @@ def register() -> None:
     """Register our serializer, check and hook with Schemathesis (idempotent; a forked child
     inherits the registration)."""
     import schemathesis
-    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
     serializers.register()
     schemathesis.check(contract_kit)  # the registry is keyed by name: registering again replaces it
-    if contract_kit_guard not in GLOBAL_HOOK_DISPATCHER.get_all_by_name("before_call"):
-        schemathesis.hook("before_call")(contract_kit_guard)
+    register_global_hook("before_call", contract_kit_guard)
 
 
 def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str, ...], max_examples: int,
                  seed: int, workers: int, guard: WriteGuard | None = None, examples: int | None = None,
-                 phases: Collection[str] = PHASES, env: CheckEnv | None = None) -> Any:
+                 phases: Collection[str] = PHASES, env: CheckEnv | None = None,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> Any:
     """The Schemathesis schema of a run; `guard` (off loopback) bounds the writes it may send,
     `examples` caps the valid write examples injected into the document (None: all of them),
     `phases` are the Schemathesis phases to run (a subset of `PHASES`; stateful never with a guard)."""
@@ -122,11 +121,13 @@ def build_schema(contract: Contract, target: Target, *, operation_ids: tuple[str
         "seed": seed,
         "generation": {"max-examples": max_examples, "database": "none"},
         "workers": workers,
-        "request-timeout": REQUEST_TIMEOUT,
+        "request-timeout": request_timeout,
+        "max-redirects": 0,  # a 3xx is the answer under test, never followed (same host or not)
         "checks": checks,
         "phases": {name: {"enabled": name in phases and not (bounded and name == "stateful")} for name in PHASES},
         **({"operations": operations, "suppress-health-check": ["filter_too_much"]} if operations else {}),
     })
+    hostile.register_schemathesis()  # bodies read up to hostile.MAX_RESPONSE_BYTES
     schema: Any = schemathesis.openapi.from_dict(document, config=config)
     if target.app is not None:
         schema.app = target.app
@@ -155,6 +156,8 @@ def execute(
     examples: int | None = None,
     phases: Collection[str] = PHASES,
     progress: Callable[[str], None] = lambda _: None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    answered: hostile.LastAnswered | None = None,
 ) -> list[str]:
     """Run `phases` (all of them by default); our checks record into `env`; returns run-level
     errors (connection...).
@@ -164,26 +167,63 @@ def execute(
 
     register()
     schema = build_schema(contract, target, operation_ids=operation_ids, max_examples=max_examples,
-                          seed=seed, workers=workers, guard=guard, examples=examples, phases=phases, env=env)
+                          seed=seed, workers=workers, guard=guard, examples=examples, phases=phases, env=env,
+                          request_timeout=request_timeout)
     labels = {f"{op.method} {op.path}": op.operation_id for op in contract.operations.values()}
     errors: list[str] = []
     scenarios = 0
-    for event in from_schema(schema).execute():
+    died: hostile.ServerDied | None = None
+    stream = from_schema(schema).execute()
+    for event in stream:
         if isinstance(event, events.PhaseStarted):
             progress(f"schemathesis: {event.phase.name.value} phase…")
         elif isinstance(event, events.ScenarioFinished):
             scenarios += 1
             _builtin_failures(event, labels, env)
         elif isinstance(event, events.NonFatalError):
+            if died is not None:
+                continue  # what a dead server does next is no news
+            failed = hostile.engine_error(event.value, event.label, target.base_url, labels, request_timeout,
+                                          answered=bool(env.operations) or bool(answered and answered.last))
             text = f"{event.info.title}: {event.info.message}".splitlines()[0]
-            if "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
+            if isinstance(failed, hostile.ServerDied):
+                died = failed
+                stream.stop()
+            elif isinstance(failed, UsageError):
+                errors.append(str(failed))  # a target that never answered: the run cannot start
+                stream.stop()
+            elif failed is not None:
+                # one request without a usable answer: no_server_error names it (a label that is no
+                # operation, e.g. the stateful phase's, is resolved from the request's own URL)
+                named = _named(failed, contract)
+                if named is not None:
+                    env.evaluate(named)
+                else:
+                    env.note(f"schemathesis ({event.label}): {text}")
+                died = answered.hung() if answered is not None else None  # timeouts on and on: hung
+                if died is not None:
+                    stream.stop()
+            elif "Connection" in event.info.title or "connect" in event.info.message.lower()[:200]:
                 errors.append(f"cannot reach {target.base_url}: {text}")
             else:
                 env.note(f"schemathesis ({event.label}): {text}")
         elif isinstance(event, events.FatalError):
             errors.append(f"schemathesis stopped: {event.exception}")
     progress(f"schemathesis: {scenarios} scenarios done")
+    if died is not None:
+        raise died
     return sorted(set(errors))
+
+
+def _named(exchange: Exchange, contract: Contract) -> Exchange | None:
+    """`exchange` under the operation its method and URL name, when its label names none (None
+    when the document has no such operation)."""
+    if exchange.operation in contract.operations:
+        return exchange
+    from ..routes import routes_for
+
+    op = routes_for(contract).match(exchange.method, exchange.url)
+    return replace(exchange, operation=op.operation_id) if op else None
 
 
 def _builtin_failures(event: Any, labels: dict[str, str], env: CheckEnv) -> None:

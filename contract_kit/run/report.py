@@ -270,6 +270,13 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _response_line(exchange: Exchange) -> str:
+    """`HTTP 400 application/json`, or why no response came (never a made-up `HTTP 0`)."""
+    if exchange.transport_error:
+        return f"none ({exchange.transport_error})"
+    return f"HTTP {exchange.status} {exchange.content_type or '(no content type)'}"
+
+
 def _body_text(data: bytes) -> str:
     text = data.decode("utf-8", "backslashreplace")
     return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "…"
@@ -292,7 +299,7 @@ def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tup
             + (f", on {', '.join(cause.operations)}" if len(cause.operations) > 3 else ""),
             "    reproduce:",
             f"      {as_curl(ex, secrets=secrets, auth_env=auth_env)}",
-            f"    response: HTTP {ex.status} {ex.content_type or '(no content type)'}",
+            f"    response: {_response_line(ex)}",
             f"      {redact(_body_text(ex.response_body), secrets)}",
             "",
         ]
@@ -351,7 +358,8 @@ def to_json(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[s
                 "message": redact(c.representative.message, secrets),
                 "curl": as_curl(c.representative.exchange, secrets=secrets, auth_env=auth_env),
                 "response": {
-                    "status": c.representative.exchange.status,
+                    "status": c.representative.exchange.status or None,
+                    "transport_error": c.representative.exchange.transport_error or None,
                     "content_type": c.representative.exchange.content_type,
                     "body": redact(_body_text(c.representative.exchange.response_body), secrets),
                 },
@@ -401,7 +409,7 @@ def to_junit(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[
                 + (f"; operations: {', '.join(cause.operations)}" if len(cause.operations) > 1 else "")
                 + (f"; rules: {', '.join(rules)}" if rules else "")
                 + f"\n{as_curl(finding.exchange, secrets=secrets, auth_env=auth_env)}\n"
-                f"HTTP {finding.exchange.status}\n{_body_text(finding.exchange.response_body)}",
+                f"{_response_line(finding.exchange)}\n{_body_text(finding.exchange.response_body)}",
                 secrets,
             )
         failures += bool(mine)

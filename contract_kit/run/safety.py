@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Operation
+from ..validate import validate_request
 from . import serializers
-from .checks import CheckEnv, verdict
+from .checks import CheckEnv
 from .client import Client
 from .report import Exchange
 
@@ -56,7 +57,7 @@ class WriteGuard:
     Schemathesis generates from a looser copy of the contract (`document`), and its coverage
     phase sends positive cases whatever the configured mode, so "negative mode" alone does not
     keep valid writes away. The guard judges each case aimed at a write operation with the full
-    contract (`checks.verdict`, the same oracle as `contract_verdict`):
+    contract (`validate_request`, the same verdict as `contract_verdict`):
 
     * `keep` (Schemathesis' `filter_case` hook: coverage, fuzzing and stateful phases) drops it;
     * `admit_examples` (`before_add_examples`: the examples phase, where `filter_case` does not
@@ -89,11 +90,8 @@ class WriteGuard:
             body = wire_body(case, op)
         except (TypeError, ValueError):
             return op
-        exchange = Exchange(operation=op.operation_id, method=op.method, url="http://guard.invalid" + op.path,
-                            request_headers={}, request_body=body, status=0, response_headers={},
-                            response_body=b"")
-        report = verdict(self.env, exchange)
-        return op if report is None or report.valid else None
+        report = validate_request(op, body=body, content_type=op.media_type, contract=self.env.contract)
+        return op if report.valid else None
 
     def keep(self, case: Any) -> bool:
         if self.accepted_write(case) is None:

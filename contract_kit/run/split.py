@@ -52,7 +52,9 @@ WAIT_FACTOR = 3.0
 """...and at most this many times the parent's own share (the split gives both about as much work)."""
 _REAP_SECONDS = 5.0
 _ABANDONED: list[Any] = []
-"""In a child: what it inherited from the parent's threads and must never close (see below)."""
+"""In a forked child only: what it inherited from the parent's threads and must never close. It
+must outlive every frame, up to the process's exit (collecting it would close Schemathesis' ASGI
+portal and wait forever on a thread the fork did not copy), hence a module-level list."""
 
 
 def wait_for(parent_seconds: float) -> float:
@@ -119,22 +121,22 @@ def threads_started_since(before: Collection[int]) -> list[str]:
     return [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]
 
 
-def _forget_inherited_portal() -> None:
+def _forget_inherited_portal() -> Any:
     """In the child: drop Schemathesis' process-wide ASGI event-loop thread inherited from the parent.
 
     Schemathesis (4.x, `schemathesis.python.asgi`) serves in-process apps through one blocking portal
     (an event-loop thread) per process, started on first use and kept until exit; an earlier run in
     the parent's process may have started it. A fork copies the portal's handle but not its thread,
     so a child using it would wait forever: forget it and let the child start its own. The old
-    handle is kept referenced for the child's lifetime: closing it, or letting it be collected
-    (which closes its generator), would wait on the missing thread too."""
+    handle is returned, for the child to keep referenced until it exits (`_ABANDONED`): closing it,
+    or letting it be collected (which closes its generator), would wait on the missing thread too."""
     try:
         from schemathesis.python import asgi
     except ImportError:
-        return
+        return None
     if getattr(asgi, "_PORTAL", None) is None:
-        return
-    _ABANDONED.append((asgi._STACK, asgi._PORTAL, dict(getattr(asgi, "_LIFESPANS", {}))))
+        return None
+    abandoned = (asgi._STACK, asgi._PORTAL, dict(getattr(asgi, "_LIFESPANS", {})))
     asgi._LOCK = threading.Lock()
     asgi._STACK = ExitStack()
     asgi._PORTAL = None
@@ -142,14 +144,15 @@ def _forget_inherited_portal() -> None:
         table = getattr(asgi, registry, None)
         if isinstance(table, dict):
             table.clear()
+    return abandoned
 
 
-def _child_main(conn: Connection, contract: Contract, execute: Execute) -> None:
+def _child_main(conn: Connection, contract: Contract, execute: Execute, strict: bool = False) -> None:
     """The child process: run the phases, send the outcome (or what went wrong), exit."""
     try:
-        _forget_inherited_portal()
+        _ABANDONED.append(_forget_inherited_portal())
         ledger = Ledger()
-        env = CheckEnv(contract, on_exchange=ledger.record)
+        env = CheckEnv(contract, strict=strict, on_exchange=ledger.record)
         errors = execute(env)
         message: tuple[str, Any] = ("ok", PhaseOutcome.of(env, ledger, errors))
     except BaseException as exc:  # report whatever it is: the parent turns it into a run-level error
@@ -176,12 +179,13 @@ class ChildPhases:
         return self.process.pid
 
     @classmethod
-    def start(cls, contract: Contract, execute: Execute, phases: tuple[str, ...]) -> ChildPhases:
+    def start(cls, contract: Contract, execute: Execute, phases: tuple[str, ...], *, strict: bool = False
+              ) -> ChildPhases:
         """Fork the child (the caller checked `fork_available` and that the run started no thread);
         `execute` runs in the child, on the forked copy of everything, so it need not pickle."""
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child_main, args=(sender, contract, execute),
+        process = context.Process(target=_child_main, args=(sender, contract, execute, strict),
                                   name="contract-kit-phases", daemon=True)
         process.start()
         sender.close()  # the parent keeps only the reading end: a dead child then reads as EOF

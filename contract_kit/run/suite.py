@@ -8,7 +8,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..contract import Contract, default_contract
+from ..contract import Contract, Operation, default_contract
+from . import hostile
 from . import split as split_phases
 from .checks import CheckEnv
 from .client import Client
@@ -16,7 +17,7 @@ from .report import RunResult
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
 from .split import ChildFailed, ChildPhases, fork_available, threads_started_since, wait_for
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
-from .targeted import SETUP_WRITES, STRICTER_ACCEPTED, Targeted
+from .targeted import STRICTER_ACCEPTED, Targeted, setup_writes
 
 
 def resolve_target(options: RunOptions) -> Target:
@@ -32,7 +33,10 @@ def run_suite(
     progress: Callable[[str], None] = lambda _: None,
     target: Target | None = None,
 ) -> RunResult:
-    """Run the contract suite; usage and connection problems raise `UsageError` (exit 2)."""
+    """Run the contract suite; usage and connection problems raise `UsageError` (exit 2).
+
+    Only the operations of `options.operation_ids` (all by default) are sent requests and judged,
+    but for the set-up they need (`sender.setup_plan`), which the summary names."""
     threads_before = {t.ident for t in threading.enumerate() if t.ident is not None}
     contract = contract or default_contract()
     for operation in options.operation_ids:
@@ -44,20 +48,27 @@ def run_suite(
     started = time.monotonic()
     result = RunResult(target="the embedded mock" if target.embedded else target.base_url, seed=seed)
     ledger = Ledger()
-    env = CheckEnv(contract, on_exchange=ledger.record)
+    answered = hostile.LastAnswered(ledger.record)  # the likely cause, should the server die
+    env = CheckEnv(contract, strict=options.strict, on_exchange=answered)
     budget = WriteBudget(options.max_writes if target.bounded and not options.allow_writes else None)
-    client = Client(target)
+    client = Client(target, timeout=options.request_timeout, watch=answered)
     child: ChildPhases | None = None
     try:
-        probe = client.send("FetchInteraction", "GET", "/v1/Interactions/KD" + "0" * 32)
-        if probe.status >= 500 and not target.embedded:
-            progress(f"warning: the target answered a probe with HTTP {probe.status}")
         operations = frozenset(options.operation_ids or contract.operations)
+        probe_op = _probe(contract, operations)
+        if probe_op is not None:
+            probe = client.send(probe_op.operation_id, "GET", _made_up_path(probe_op))
+            answered.seen(probe)
+            if hostile.cut_at(probe.response_body) is not None:
+                raise hostile.ResponseTooLarge(probe)  # before Schemathesis' probes, which read bodies whole
+            if probe.status >= 500 and not target.embedded:
+                progress(f"warning: the target answered a probe with HTTP {probe.status}")
         guard: WriteGuard | None = None
         examples: int | None = None
         if budget.limit is not None:
-            guard = WriteGuard(env, budget, reserve=SETUP_WRITES)
-            examples = max(0, budget.limit - SETUP_WRITES)
+            reserve = setup_writes(contract, operations)
+            guard = WriteGuard(env, budget, reserve=reserve)
+            examples = max(0, budget.limit - reserve)
             result.notes.append(
                 f"{target.base_url} is not loopback: Schemathesis generated write operations in negative mode only "
                 f"(no stateful phase), and at most {budget.limit} valid writes were sent (--max-writes; "
@@ -69,6 +80,7 @@ def run_suite(
         run_phases = functools.partial(
             engine.execute, contract, target, operation_ids=options.operation_ids,
             max_examples=options.max_examples, seed=seed, guard=guard, examples=examples, progress=progress,
+            request_timeout=options.request_timeout, answered=answered,
         )
         phases, threads = engine.PHASES, options.workers
         # --workers > 1 against an unbounded target: some phases in a forked child (split.py). Bounded
@@ -87,7 +99,7 @@ def run_suite(
                 child = ChildPhases.start(contract, functools.partial(
                     run_phases, phases=child_phases, workers=threads,
                     progress=lambda message: progress(f"[2nd process] {message}"),
-                ), child_phases)
+                ), child_phases, strict=options.strict)
                 phases = split_phases.PARENT_PHASES
                 progress(f"schemathesis: {', '.join(child_phases)} phase(s) in process {child.pid}, "
                          f"{', '.join(phases)} in this one")
@@ -101,10 +113,17 @@ def run_suite(
             raise UsageError("; ".join(errors))
         if guard is not None:
             result.notes += guard.notes()
-        targeted = Targeted(client, env, budget, seed, operations, progress=progress, workers=options.workers)
+        targeted = Targeted(client, env, budget, seed, operations, progress=progress, workers=options.workers,
+                            settle_timeout=options.settle_timeout)
         targeted.run()
         result.rules = targeted.rules
         result.notes += targeted.notes
+        if env.setup:
+            listing = ", ".join(f"{name} x{count}" for name, count in sorted(env.setup.items()))
+            result.notes.append(
+                f"set-up: {sum(env.setup.values())} request(s) to operations not selected, which the selected ones "
+                f"cannot do without: {listing} (not checked; writes count against --max-writes off loopback)"
+            )
         if child is not None:
             try:
                 outcome = child.collect(wait_for(time.monotonic() - parent_started))
@@ -120,6 +139,10 @@ def run_suite(
         if not target.embedded:
             progress("clean-up: closing the channels the run created")
             result.cleanup = cleanup(client, ledger)
+        result.created = ledger.describe()
+    except hostile.StopRun as stop:  # a dead server, a huge first answer: one finding, nothing more sent
+        stop.record(env, answered.last)
+        result.notes.append(stop.note)
         result.created = ledger.describe()
     finally:
         if child is not None:
@@ -137,6 +160,21 @@ def run_suite(
     result.notes += env.note_texts()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _probe(contract: Contract, operations: frozenset[str]) -> Operation | None:
+    """The read that tells whether the target answers at all before the run starts: a selected GET
+    (the run sends nothing outside its scope), or none when only writes are selected."""
+    return next((op for op in contract.operations.values() if op.operation_id in operations and op.method == "GET"),
+                None)
+
+
+def _made_up_path(op: Operation) -> str:
+    """`op`'s path with SIDs no account has (the prefix, then zeros): a harmless read."""
+    path = op.path
+    for name, _ in op.path_parameters:
+        path = path.replace("{" + name + "}", (op.sid_prefix(name) or "XX") + "0" * 32)
+    return path
 
 
 def _seen(rule: str, verdict: str, env: CheckEnv) -> str:

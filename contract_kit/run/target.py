@@ -17,6 +17,8 @@ ENV_OTHER_ACCOUNT_SID = "CONTRACT_KIT_OTHER_ACCOUNT_SID"
 ENV_OTHER_AUTH_TOKEN = "CONTRACT_KIT_OTHER_AUTH_TOKEN"
 DEFAULT_MAX_WRITES = 5
 """Valid writes allowed against a non-loopback URL unless `--allow-writes` is given."""
+DEFAULT_REQUEST_TIMEOUT = 30.0
+"""Seconds a request may take (`--request-timeout`), connecting, waiting and reading the body each."""
 
 
 class UsageError(Exception):
@@ -37,8 +39,18 @@ class RunOptions:
     allow_writes: bool = False
     faults: tuple[str, ...] = ()
     """Faults for the embedded mock (tests and demos); ignored with `base_url`."""
+    strict: bool = False
+    """Demand 400 for what only our stricter readings (rules of basis `ours`) forbid, too."""
+    settle_timeout: float = 10.0
+    """How long `channel_settles` waits for a new channel to leave `setup` (seconds)."""
     env: Mapping[str, str] | None = None
     """The environment credentials come from (`os.environ` when None)."""
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    """Seconds each request may take, ours and Schemathesis' (`--request-timeout`)."""
+
+    def __post_init__(self) -> None:
+        if not self.request_timeout > 0:
+            raise UsageError(f"--request-timeout must be more than 0 seconds, got {self.request_timeout}")
 
 
 @dataclass(frozen=True)
