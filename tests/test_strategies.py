@@ -170,7 +170,8 @@ def test_contact_data_is_fictional_by_default(payload: dict[str, Any]) -> None:
 def test_fuzz_widens_to_the_whole_format() -> None:
     found = find(
         payloads(channel_type="sms", initiated_by="agent", fuzz=True),
-        lambda p: not FICTIONAL_PHONE.match(p["Channel"]["participants"][0]["address"]),
+        # an agent-initiated create naming an existing conversation may list no participants
+        lambda p: any(not FICTIONAL_PHONE.match(x["address"]) for x in p["Channel"].get("participants", [])),
         settings=settings(database=None, max_examples=500),
     )
     assert validate(found).valid

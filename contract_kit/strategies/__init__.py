@@ -19,11 +19,14 @@ True
 Shapes: `decoded` (the schema's view: JSON fields as objects), `wire` (form fields with
 JSON-encoded strings as the vendor client sends them, `json.dumps` defaults; a JSON text for JSON
 bodies) and `sdk` (the vendor SDK's keyword names).
+
+Speed: an engine per (contract, operation, fuzz, registry formats) keeps everything derived from
+the document, and the strategies `payloads()` and `violating()` return are built once per engine
+and selection, so a draw only builds its payload (`benchmarks/generate.py` prints the rates).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Mapping
@@ -33,8 +36,8 @@ from hypothesis import strategies as st
 
 from ..contract import DEFAULT_OPERATION, WIRE_RULES, Contract, Operation, Rule, default_contract
 from ..validate import Report, validator_for
-from ..wire import encode_form, sdk_name, to_sdk
-from .engine import ITEM, MISSING, Context, Dimension, Engine, Plan, break_value, get_at, pointer_of
+from ..wire import encode_form, to_sdk
+from .engine import REJECT, Context, Demand, Dimension, Engine, Plan, pointer_of
 from .values import ValueFormat, ValueRegistry, default_registry
 
 __all__ = [
@@ -75,17 +78,14 @@ class UnrepresentableRuleError(ValueError):
     wire, where every field is a string)."""
 
 
-_REJECT: Any = object()
 _REGISTRY = default_registry()
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_engine(contract: Contract, operation_id: str, fuzz: bool, registry_id: int) -> Engine:
-    registry = _REGISTRIES.get(registry_id, _REGISTRY)
-    return Engine(contract, operation_id, registry, fuzz=fuzz)
-
-
-_REGISTRIES: dict[int, ValueRegistry] = {}
+def _cached_engine(
+    contract: Contract, operation_id: str, fuzz: bool, formats: tuple[ValueFormat, ...]
+) -> Engine:
+    return Engine(contract, operation_id, ValueRegistry(list(formats)), fuzz=fuzz)
 
 
 def engine_for(
@@ -95,13 +95,17 @@ def engine_for(
     fuzz: bool = False,
     registry: ValueRegistry | None = None,
 ) -> Engine:
-    """The derivation engine of one operation (cached per contract, fuzz and registry)."""
+    """The derivation engine of one operation, cached per contract, fuzz and registry contents
+    (its formats, in order: a format registered later gets an engine of its own). The engine keeps
+    what it derives, strategies included, so that no draw rebuilds them."""
     contract = contract or default_contract()
     if operation not in contract.operations:
         raise UnknownChoiceError("operation", operation, payload_operations(contract))
-    registry = registry or _REGISTRY
-    _REGISTRIES[id(registry)] = registry
-    return _cached_engine(contract, operation, fuzz, id(registry))
+    formats = tuple((registry or _REGISTRY).formats)
+    try:
+        return _cached_engine(contract, operation, fuzz, formats)
+    except TypeError:  # a format that cannot be hashed: an engine of its own, not cached
+        return Engine(contract, operation, ValueRegistry(list(formats)), fuzz=fuzz)
 
 
 def payload_operations(contract: Contract | None = None) -> list[str]:
@@ -174,13 +178,17 @@ def payloads(
         raise UnknownChoiceError("operation with a request payload", operation, payload_operations(engine.contract))
     chosen = {**(pins or {}), **({"type": channel_type} if channel_type else {})}
     chosen.update({"initiated_by": initiated_by} if initiated_by else {})
-    selected = _select_cells(engine, chosen)
+    selected = _select_cells(engine, chosen)  # the engine's own cell objects, alive as long as it is
+    return engine.memo(("payloads", shape, *map(id, selected)), lambda: _payload_strategy(engine, selected, shape))
+
+
+def _payload_strategy(engine: Engine, selected: list[dict[str, Any]], shape: Shape) -> st.SearchStrategy[Any]:
     op = engine.operation
+    demands = st.sampled_from([Demand.of(cell) for cell in selected])
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
-        cell = draw(st.sampled_from(selected))
-        return to_shape(engine.fill_root(Context(draw, cell)), shape, op)
+        return to_shape(engine.fill_root(Context(draw, draw(demands))), shape, op)
 
     return build()
 
@@ -262,67 +270,46 @@ def violating(
     plans = [p for p in engine.plans() if p.rule == rule_id and _representable(p, shape, op)]
     if not plans:
         raise UnrepresentableRuleError(f"rule {rule_id!r} cannot be broken in the {shape} shape of {operation}")
-    plan_cells = [engine.plan_cells(p) for p in plans]
-    validator = validator_for(operation, contract)
+    return engine.memo(("violating", rule_id, shape), lambda: _violating_strategy(engine, rule, plans, shape))
+
+
+def _violating_strategy(engine: Engine, rule: Rule, plans: list[Plan], shape: Shape) -> st.SearchStrategy[Any]:
+    op = engine.operation
+    validator = validator_for(op.operation_id, engine.contract)
+    strings_only = [_strings_only(p, shape, op) for p in plans]
+    demands = [
+        st.sampled_from([Demand.of(c, [pointer_of(p.container)] if p.container else []) for c in engine.plan_cells(p)])
+        for p in plans
+    ]
+    which = st.integers(0, len(plans) - 1)
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
-        index = draw(st.integers(0, len(plans) - 1))
+        index = draw(which)
         plan = plans[index]
-        cell = draw(st.sampled_from(plan_cells[index]))
-        ensure = frozenset([pointer_of(plan.container)] if plan.container else [])
-        base = engine.fill_root(Context(draw, cell, ensure))
+        base = engine.fill_root(Context(draw, draw(demands[index])))
         if not engine.conditions_hold(base, plan.conditions):
-            return _REJECT
-        mutated = _mutate(engine, plan, base, draw, _strings_only(plan, shape, op))
-        if mutated is _REJECT:
-            return _REJECT
+            return REJECT
+        mutated = engine.mutate(plan, base, draw, strings_only=strings_only[index])
+        if mutated is REJECT:
+            return REJECT
         payload = to_shape(mutated, shape, op)
-        return payload if _breaks_only(validator.validate(payload, strict=True), rule) else _REJECT
+        return payload if _breaks_only(validator.validate(payload, strict=True), rule) else REJECT
 
-    return build().filter(lambda payload: payload is not _REJECT)
-
-
-def _mutate(engine: Engine, plan: Plan, base: Any, draw: st.DrawFn, strings_only: bool) -> Any:
-    payload = copy.deepcopy(base)
-    if plan.kind == "set" and not plan.path:
-        return draw(break_value(engine, plan, payload, strings_only=strings_only))
-    found, container = get_at(payload, plan.container)
-    if not found:
-        return _REJECT
-    if plan.kind == "drop":
-        if not isinstance(container, dict) or plan.member not in container:
-            return _REJECT
-        del container[plan.member]
-    elif plan.kind == "add-key":
-        names = [n for n in plan.node["not"]["enum"] if isinstance(n, str) and n not in (container or {})]
-        if not isinstance(container, dict) or not names:
-            return _REJECT
-        key = draw(st.sampled_from(names))
-        container[key] = copy.deepcopy(container.get(sdk_name(key), "x"))
-    else:
-        last = plan.path[-1]
-        if last == ITEM:
-            if not isinstance(container, list) or not container:
-                return _REJECT
-            container[0] = draw(break_value(engine, plan, container[0], strings_only=strings_only))
-        elif isinstance(container, dict):
-            current = container.get(last, MISSING)
-            container[last] = draw(break_value(engine, plan, current, strings_only=strings_only))
-        else:
-            return _REJECT
-    return payload
+    return build().filter(lambda payload: payload is not REJECT)
 
 
 def generate(strategy: st.SearchStrategy[Any], count: int = 5, seed: int = 0) -> list[Any]:
     """`count` examples of `strategy`, the same for the same seed (and library versions).
 
     Runs a generate-only Hypothesis search under `hypothesis.seed`, with no database, so the
-    draw sequence depends on the seed alone; `strategy.example()` cannot promise that. Do not
-    call it from inside a running Hypothesis test.
+    draw sequence depends on the seed alone; `strategy.example()` cannot promise that. (Hypothesis
+    sometimes draws a constant it found in the program's own modules, so a program that has
+    imported other modules of its own may draw other examples for a seed.) Do not call it from
+    inside a running Hypothesis test.
     """
     out: list[Any] = []
-    for attempt in range(50):
+    for attempt in range(50):  # a filtered strategy may fall short of `count` in one search
         if len(out) >= count:
             break
         needed = count - len(out)
@@ -335,6 +322,9 @@ def _collect(strategy: st.SearchStrategy[Any], needed: int, run_seed: int) -> li
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as fixed_seed
 
+    # one example per test case: Hypothesis's first case is the simplest, and its mutations copy
+    # spans within a case, so several examples per case would repeat themselves; `@given` of the
+    # strategy itself, since `st.data()` would only add bookkeeping per draw
     batch: list[Any] = []
 
     @fixed_seed(run_seed)
@@ -347,10 +337,9 @@ def _collect(strategy: st.SearchStrategy[Any], needed: int, run_seed: int) -> li
         suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
-    @given(st.data())
-    def run(data: st.DataObject) -> None:
-        if len(batch) < needed:
-            batch.append(data.draw(strategy))
+    @given(strategy)
+    def run(example: Any) -> None:
+        batch.append(example)
 
     run()
-    return batch
+    return batch[:needed]
