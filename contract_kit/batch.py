@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from .contract import DEFAULT_OPERATION, Contract
-from .payload_files import PayloadFileError, expand_paths, read_payloads
+from .payload_files import PayloadFileError, expand_paths, read_values
 from .validate import Report, validator_for
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """The report on one payload, with its source (`<path>#<index>`)."""
 
@@ -63,13 +63,13 @@ def validate_files(
 ) -> BatchOutcome:
     """Validate every payload of every file; unreadable files are recorded, not raised. With
     `strict`, rules of ours are errors too."""
-    validator = validator_for(operation, contract)
+    validate = validator_for(operation, contract).validate
     outcome = BatchOutcome(operation)
     for path in expand_paths(paths):
         try:
-            payloads = read_payloads(path, wire=wire, stdin=stdin)
+            label, values = read_values(path, wire=wire, stdin=stdin)
         except PayloadFileError as exc:
             outcome.file_errors.append(str(exc))
             continue
-        outcome.results.extend(Result(p.source, validator.validate(p.value, strict=strict)) for p in payloads)
+        outcome.results += [Result(f"{label}#{i}", validate(v, strict=strict)) for i, v in enumerate(values)]
     return outcome

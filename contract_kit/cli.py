@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__  # a constant: the package imports its other names lazily, so this loads no contract
 
 # command name -> "module:attribute" of its click command, imported on first use.
 LAZY_COMMANDS: dict[str, str] = {

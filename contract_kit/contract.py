@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import pointers
-from .yamlload import YamlError, load_yaml
 
 Severity = Literal["error", "warning"]
 Basis = Literal["vendor", "ours"]
@@ -232,10 +231,18 @@ class Contract:
             text = target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ContractError(f"cannot read the contract document {target}: {exc}") from exc
-        try:
-            return cls(load_yaml(text, str(target)), str(target))
-        except YamlError as exc:
-            raise ContractError(str(exc)) from exc
+        from . import document_cache
+
+        document = document_cache.lookup(text)  # a parse of this very text, kept by an earlier process
+        if document is None:
+            from .yamlload import YamlError, load_yaml  # imported only when parsing: it costs a YAML import
+
+            try:
+                document = load_yaml(text, str(target))
+            except YamlError as exc:
+                raise ContractError(str(exc)) from exc
+            document_cache.store(text, document)
+        return cls(document, str(target))
 
     # -- lookups ------------------------------------------------------------------------------
     def resolve(self, pointer: str) -> Any:

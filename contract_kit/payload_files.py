@@ -22,7 +22,7 @@ class PayloadFileError(Exception):
     """A payload file that cannot be read or parsed; the message names the file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Payload:
     """One payload and where it came from (`<path>#<index>`)."""
 
@@ -42,20 +42,27 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
 
 def read_payloads(path: str, *, wire: bool = False, stdin: BinaryIO | None = None) -> list[Payload]:
     """The payloads of one file (`-` is standard input)."""
+    label, items = read_values(path, wire=wire, stdin=stdin)
+    return [Payload(f"{label}#{i}", item) for i, item in enumerate(items)]
+
+
+def read_values(path: str, *, wire: bool = False, stdin: BinaryIO | None = None) -> tuple[str, list[Any]]:
+    """The label of one file (its path, or `<stdin>`) and its payloads, in order: payload `i` is
+    `<label>#<i>`. What `read_payloads` returns, without an object per payload (a batch of tens of
+    thousands builds its own)."""
     label = "<stdin>" if path == STDIN else path
     try:
         data = (stdin or sys.stdin.buffer).read() if path == STDIN else Path(path).read_bytes()
     except OSError as exc:
         raise PayloadFileError(f"{label}: cannot read: {exc.strerror or exc}") from exc
     if wire or Path(path).suffix in FORM_SUFFIXES:
-        return [Payload(f"{label}#0", data.strip(b"\r\n"))]
+        return label, [data.strip(b"\r\n")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PayloadFileError(f"{label}: not UTF-8 text (byte {exc.start}); is it a .form body?") from exc
     document = _parse(text, label, Path(path).suffix)
-    items = document if isinstance(document, list) else [document]
-    return [Payload(f"{label}#{i}", item) for i, item in enumerate(items)]
+    return label, document if isinstance(document, list) else [document]
 
 
 def _parse(text: str, label: str, suffix: str) -> Any:

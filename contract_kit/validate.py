@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -42,6 +43,7 @@ UNOWNED_RULE = "contract.unowned"
 test suite forbids; reported rather than raised so a payload is never lost."""
 
 _ENGINE_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
+_SEVERITY = operator.attrgetter("severity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        return all(v.severity != "error" for v in self.violations)
+        return "error" not in map(_SEVERITY, self.violations)  # in C: a batch asks this of every report
 
     @property
     def errors(self) -> tuple[Violation, ...]:
@@ -130,7 +132,15 @@ class PayloadValidator:
         self._wire_rules = {kind: contract.rules[rule] for kind, rule in WIRE_RULES.items() if rule in contract.rules}
         self._optional_json_body = op.is_json_body and not op.body_required
         self._clean = Report(operation_id)
-        self._owners: dict[tuple[Any, ...], str] = {}
+        self._owned: dict[tuple[Any, ...], Rule] = {}
+        """(schema root, evaluation path, missing member) -> the rule owning such an error."""
+        self._places: dict[tuple[Any, ...], _Place] = {}
+        """(schema root, evaluation path, instance path, missing member) -> what such an error means."""
+        self._errors_expected = False
+        """Whether the last payload broke the body schema. A valid payload costs one `is_valid`; an
+        invalid one, `is_valid` and then `iter_errors`: after an invalid payload (invalid ones come in
+        runs: a corpus of junk, a file of drafts), the next is asked for its errors at once. Either
+        way the verdict is the same; only the cost of a run of one kind or the other changes."""
 
     # -- public -------------------------------------------------------------------------------
     def validate(self, payload: Any, *, strict: bool = False) -> Report:
@@ -151,17 +161,26 @@ class PayloadValidator:
         """Validate a payload already in decoded form (with what its wire showed)."""
         instance = decoded.instance
         schema, warn = self._schema, self._warn_schema
+        body_errors: list[Any] | None = None
         try:
-            body_ok = schema is None or schema.is_valid(instance)
+            if schema is None:
+                body_ok = True
+            elif self._errors_expected:  # after an invalid payload, ask for the errors at once
+                body_errors = list(schema.iter_errors(instance))
+                body_ok = not body_errors
+            else:
+                body_ok = schema.is_valid(instance)
             warn_ok = warn is None or warn.is_valid(instance)
         except _ENGINE_ERRORS:
             instance = json_safe(instance)
             body_ok = warn_ok = False
+            body_errors = None
+        self._errors_expected = not body_ok
         if body_ok and warn_ok and not decoded.wire and not extra:
             return self._clean  # a Report is immutable: one instance serves every clean payload
         found: dict[tuple[str, str], Violation] = {}
         if not body_ok:
-            self._collect(schema, self._body_root, instance, decoded.notes, found, strict)
+            self._collect(schema, self._body_root, instance, decoded.notes, found, strict, body_errors)
         if not warn_ok:
             self._collect(warn, self._warn_root, instance, decoded.notes, found, strict)
         for note in decoded.wire:
@@ -171,7 +190,8 @@ class PayloadValidator:
                 found[(rule.id, note.pointer)] = _violation(rule, note.pointer, message, strict)
         for violation in extra:
             found.setdefault((violation.rule, violation.pointer), violation)
-        return Report(self._operation_id, _one_entry_per_cause(found.values()))
+        violations = tuple(found.values())
+        return Report(self._operation_id, _one_entry_per_cause(violations) if len(violations) > 1 else violations)
 
     def _collect(
         self,
@@ -181,12 +201,15 @@ class PayloadValidator:
         notes: Mapping[str, str],
         found: dict[tuple[str, str], Violation],
         strict: bool,
+        errors: list[Any] | None = None,
     ) -> None:
-        """Add the violations of one compiled schema to `found`, first occurrence of (rule, pointer) wins."""
+        """Add the violations of one compiled schema to `found`, first occurrence of (rule, pointer) wins.
+        `errors`: the engine's errors on `instance`, when the caller has them already."""
         if engine is None or root is None:
             return
         try:
-            errors = list(engine.iter_errors(instance))
+            if errors is None:
+                errors = list(engine.iter_errors(instance))
         except _ENGINE_ERRORS as exc:
             try:
                 errors = list(engine.iter_errors(json_safe(instance)))
@@ -195,42 +218,67 @@ class PayloadValidator:
                 message = f"{rule.message} (unreadable payload: {exc})"
                 found.setdefault((rule.id, ""), _violation(rule, "", message, strict))
                 return
+        # One pass over the engine's errors, its steps inlined: on an invalid payload this loop is
+        # most of the Python-level cost of a report.
+        places = self._places
+        root_id = id(root)
         for error in errors:
-            self._explain(root, error, notes, found, strict)
+            kind = error.kind
+            kind_name = type(kind).__name__
+            missing = kind.property if kind_name == "Required" else None
+            key = (root_id, tuple(error.evaluation_path), tuple(error.instance_path), missing)
+            place = places.get(key)
+            if place is None:
+                place = self._place(root, key, missing)
+            if missing is not None:
+                for violation in place.strict_violations if strict else place.violations:
+                    found.setdefault((violation.rule, violation.pointer), violation)
+                continue
+            rule = place.rule
+            if kind_name == "PropertyNames":
+                key_name = kind.error.instance
+                pointer = f"{place.pointer}/{pointers.escape(str(key_name))}"
+                detail = f"got key {_show(key_name)}"
+            else:
+                pointer = place.pointer
+                note = notes.get(pointer) if notes else None
+                if note is not None:
+                    detail = note
+                else:
+                    value = error.instance
+                    detail = f"got {_describe(value) if kind_name == 'Type' else _show(value)}"
+            if (rule.id, pointer) not in found:
+                found[(rule.id, pointer)] = Violation(
+                    rule.id,
+                    pointer,
+                    f"{rule.message}; {detail}",
+                    place.strict_severity if strict else place.severity,
+                    rule.basis,
+                    place.strict_error,
+                )
 
-    # -- explaining one engine error ----------------------------------------------------------
-    def _explain(
-        self,
-        root: Mapping[str, Any],
-        error: Any,
-        notes: Mapping[str, str],
-        found: dict[tuple[str, str], Violation],
-        strict: bool,
-    ) -> None:
-        kind = error.kind
-        kind_name = type(kind).__name__
-        base = pointers.from_path(error.instance_path)
-        missing = kind.property if kind_name == "Required" else None
-        rule = self._rule(self._owner(root, tuple(error.evaluation_path), missing))
-        rule_id = rule.id
+    def _place(self, root: Mapping[str, Any], key: tuple[Any, ...], missing: str | None) -> _Place:
+        """What an engine error at one place means (see `_Place`), worked out once and kept."""
+        root_id, evaluation_path, instance_path, _ = key
+        owner_key = (root_id, evaluation_path, missing)
+        rule = self._owned.get(owner_key)
+        if rule is None:
+            rule = self._rule(self._owner(root, evaluation_path, missing))
+            _keep(self._owned, owner_key, rule)
+        severity, strict_severity = rule.severity_for(False), rule.severity_for(True)
+        strict_error = rule.severity == "error"
+        pointer = pointers.from_path(instance_path)
+        made: list[tuple[Violation, ...]] = [(), ()]
         if missing is not None:
-            pointer = f"{base}/{pointers.escape(missing)}"
+            pointer = f"{pointer}/{pointers.escape(missing)}"
             targets = [t for t in rule.targets if t.startswith(pointer + "/")] if rule.targets else ()
-            for target in targets or (pointer,):
-                if (rule_id, target) not in found:
-                    found[(rule_id, target)] = _violation(rule, target, rule.message, strict)
-            return
-        if kind_name == "PropertyNames":
-            key = kind.error.instance
-            pointer = f"{base}/{pointers.escape(str(key))}"
-            detail = f"got key {_show(key)}"
-        else:
-            pointer = base
-            note = notes.get(base)
-            value = error.instance
-            detail = note if note is not None else f"got {_describe(value) if kind_name == 'Type' else _show(value)}"
-        if (rule_id, pointer) not in found:
-            found[(rule_id, pointer)] = _violation(rule, pointer, f"{rule.message}; {detail}", strict)
+            made = [
+                tuple(Violation(rule.id, t, rule.message, s, rule.basis, strict_error) for t in targets or (pointer,))
+                for s in (severity, strict_severity)
+            ]
+        place = _Place(rule, pointer, severity, strict_severity, strict_error, made[0], made[1])
+        _keep(self._places, key, place)
+        return place
 
     def _rule(self, rule_id: str | None) -> Rule:
         if rule_id is not None and rule_id in self.contract.rules:
@@ -238,10 +286,8 @@ class PayloadValidator:
         return Rule(UNOWNED_RULE, "the contract has no rule for this constraint (a defect of the document)", "", "")
 
     def _owner(self, root: Mapping[str, Any], path: tuple[Any, ...], missing: str | None) -> str | None:
-        key = (id(root), path, missing)
-        cached = self._owners.get(key)
-        if cached is not None:
-            return cached
+        """The innermost `x-rule` on an evaluation path (or the `x-required-rules` entry of a missing
+        member); callers cache the answer per path (`_owned`)."""
         owner: str | None = None
         node: Any = root
         parent: Any = None
@@ -259,9 +305,32 @@ class PayloadValidator:
             by_member = parent.get("x-required-rules")
             if isinstance(by_member, Mapping) and missing in by_member:
                 owner = str(by_member[missing])
-        if owner is not None:
-            self._owners[key] = owner
         return owner
+
+
+class _Place(NamedTuple):
+    """What an engine error means, by where it is (schema root, evaluation path, instance path,
+    missing member) whatever the payload: its rule, the pointer it is reported at, the severities,
+    and for a missing member (whose message names no value) the violations themselves."""
+
+    rule: Rule
+    pointer: str
+    severity: Severity
+    strict_severity: Severity
+    strict_error: bool
+    violations: tuple[Violation, ...]
+    strict_violations: tuple[Violation, ...]
+
+
+_MAX_KEPT = 4096
+"""Entries a per-validator cache holds before it starts over: instance paths come from payloads
+(array indexes, unknown keys), so a long-running mock must not grow without bound."""
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _MAX_KEPT:
+        cache.clear()
+    cache[key] = value
 
 
 def _violation(rule: Rule, pointer: str, message: str, strict: bool) -> Violation:
@@ -314,8 +383,14 @@ _PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*')
 
 def _show(value: Any, limit: int = 60) -> str:
     """A value as JSON, cut at `limit` characters (messages quote what a payload held)."""
-    if isinstance(value, str) and _PLAIN.fullmatch(value):
+    if isinstance(value, str) and (
+        (value.isprintable() and '"' not in value and "\\" not in value) or _PLAIN.fullmatch(value)
+    ):
         text = f'"{value}"'  # what json.dumps(value, ensure_ascii=False) gives, without its cost
+    elif value is None or value is True or value is False:
+        text = "null" if value is None else "true" if value else "false"
+    elif type(value) is int and -(10**18) < value < 10**18:
+        text = str(value)
     else:
         try:
             text = json.dumps(value, ensure_ascii=False)
