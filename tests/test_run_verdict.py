@@ -302,3 +302,17 @@ def test_channel_settles_waits_a_bounded_configurable_time(settle_timeout: float
     else:
         assert len(found) == 1 and f"still in `setup` {settle_timeout:g} s after creation" in found[0].message
         assert "--settle-timeout" in found[0].message
+
+
+def test_a_default_run_against_the_lenient_mock_over_loopback_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a user does: `contract-kit mock --lenient` in one terminal, `contract-kit run --base-url` in
+    another (here the same server, `MockServer(lenient=True)`, on a loopback port)."""
+    from contract_kit.mock import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MockServer
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+    with MockServer(lenient=True) as server:
+        result = run_suite(RunOptions(base_url=server.url, seed=1))
+    assert result.exit_code == 0, [f"{f.check} {f.rule} {f.message}" for f in result.findings[:5]]
+    assert len(result.operations) == 14
+    assert any(n.startswith(STRICTER_NOTE) for n in result.notes)
