@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_kit.contract import Contract, ContractError
-from contract_kit.yamlload import MAX_EXPANDED_NODES, YamlError, load_yaml
+from contract_kit.yamlload import MAX_BYTES, MAX_EXPANDED_NODES, YamlError, load_yaml
 
 LEVELS = "abcdefghi"
 
@@ -85,3 +85,9 @@ def test_every_command_answers_a_bomb_at_once_with_exit_2(tmp_path: Path, comman
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert str(path) in done.stdout + done.stderr
     assert "alias" in done.stdout + done.stderr
+
+
+def test_an_oversized_document_is_refused_before_it_is_parsed() -> None:
+    text = "a: " + "x" * (MAX_BYTES + 1)
+    with pytest.raises(YamlError, match=r"^big\.yaml: refused: larger than 64 MiB"):
+        load_yaml(text, "big.yaml")
