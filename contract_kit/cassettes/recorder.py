@@ -8,6 +8,9 @@
 * Requests match on method, path, query and body (`MATCH_ON`), never on the host: a cassette
   recorded against the mock, a staging host or Flex replays whatever base URL the client has. The
   body matcher compares form bodies field by field, so field order does not matter.
+* With `scrub_pii=True`, customers' phone numbers, WhatsApp addresses, emails and participant
+  names become deterministic fakes of the same format (`contract_kit.cassettes.pii`), for
+  cassettes recorded against staging.
 * Record modes are vcrpy's: `none` (the default: replay only; a request with no recorded answer,
   or a missing cassette, fails), `once`, `new_episodes`, `all`.
 
@@ -50,14 +53,16 @@ def flex_vcr(
     record_mode: str = DEFAULT_RECORD_MODE,
     match_on: Sequence[str] = MATCH_ON,
     secrets: Iterable[str] = (),
+    scrub_pii: bool = False,
     before_record_request: RequestHook | Sequence[RequestHook] = (),
     before_record_response: ResponseHook | Sequence[ResponseHook] = (),
     **options: Any,
 ) -> Any:
     """A `vcr.VCR` for Flex traffic (see the module's docstring).
 
-    `before_record_request`/`before_record_response` run before the scrubber, which always runs
-    last; other keyword arguments go to `vcr.VCR` unchanged.
+    `before_record_request`/`before_record_response` run first, then the personal-data scrubber
+    (`scrub_pii`), then the secret scrubber, which always runs last; other keyword arguments go to
+    `vcr.VCR` unchanged.
 
     >>> with flex_vcr("cassettes", record_mode="once").use_cassette("create.yaml"):
     ...     client.flex_api.v1.interaction.create(...)  # doctest: +SKIP
@@ -69,6 +74,12 @@ def flex_vcr(
     responses = (
         list(before_record_response) if isinstance(before_record_response, Sequence) else [before_record_response]
     )
+    if scrub_pii:
+        from .pii import PiiScrubber
+
+        pii = PiiScrubber()
+        requests.append(pii.request)
+        responses.append(pii.response)
     return vcr.VCR(
         serializer="yaml",
         cassette_library_dir=os.fspath(cassette_dir) if cassette_dir is not None else None,
