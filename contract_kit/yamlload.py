@@ -2,7 +2,7 @@
 
 Payload files, the contract, cassettes and vendor documents all come through `load_yaml`. It
 uses PyYAML's safe loader (the C one when present) and refuses what would make a small file
-expensive to use: a document whose aliases expand to more than `MAX_EXPANDED_NODES` nodes (a
+expensive to use: a document whose aliases add more than `MAX_EXPANDED_NODES` nodes (a
 "billion laughs" bomb is a few hundred bytes of `&a [*a, *a, ...]`; PyYAML shares the aliased
 objects, so loading is cheap, but every consumer that walks or copies the data pays the full
 expansion), and texts larger than `MAX_BYTES`. JSON is YAML, so JSON files are read the same way.
@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 MAX_EXPANDED_NODES = 1_000_000
-"""Nodes a document may hold once its aliases are expanded (the contract holds about 5,000)."""
+"""Nodes a document's aliases may add once written out, beyond the nodes the text holds itself (the
+contract has no alias; a large cassette has none and may hold millions of nodes of its own)."""
 MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -32,8 +33,7 @@ def load_yaml(text: str | bytes, source: str = "<text>") -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        expanded = _expanded_size(node)
-        if expanded > MAX_EXPANDED_NODES:
+        if _alias_expansion(node) > MAX_EXPANDED_NODES:
             raise YamlError(
                 f"{source}: refused: its aliases expand to more than {MAX_EXPANDED_NODES:,} values "
                 "(an alias bomb?); write the values out instead of repeating *aliases"
@@ -47,8 +47,9 @@ def load_yaml(text: str | bytes, source: str = "<text>") -> Any:
         loader.dispose()
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document holds with every alias written out (shared nodes counted per use)."""
+def _alias_expansion(root: yaml.Node) -> int:
+    """How many nodes writing every alias out adds to the document (shared nodes counted per use,
+    minus the nodes the text holds); stops counting past `MAX_EXPANDED_NODES`."""
     sizes: dict[int, int] = {}
     order: list[yaml.Node] = []
     stack: list[yaml.Node] = [root]
@@ -66,14 +67,16 @@ def _expanded_size(root: yaml.Node) -> int:
         stack.append(node)
         stack.extend(_children(node))
     # `order` lists each node after all its children: sum them up
+    distinct = len(order)
+    limit = distinct + MAX_EXPANDED_NODES
     for node in order:
         total = 1
         for child in _children(node):
             total += max(sizes.get(id(child), 1), 1)
-            if total > MAX_EXPANDED_NODES:
-                return total
+            if total > limit:
+                return total - distinct
         sizes[id(node)] = total
-    return sizes.get(id(root), 1)
+    return sizes.get(id(root), 1) - distinct
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,13 @@ def test_an_oversized_document_is_refused_before_it_is_parsed() -> None:
     text = "a: " + "x" * (MAX_BYTES + 1)
     with pytest.raises(YamlError, match=r"^big\.yaml: refused: larger than 64 MiB"):
         load_yaml(text, "big.yaml")
+
+
+def test_a_large_document_without_aliases_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what aliases add counts: a cassette of many interactions is no bomb (the limit is
+    lowered here so that a small document stands for a large one)."""
+    monkeypatch.setattr("contract_kit.yamlload.MAX_EXPANDED_NODES", 1_000)
+    value = [{"request": {"uri": f"/v1/Interactions/{i}", "headers": {"a": ["b"]}}} for i in range(2_000)]
+    assert load_yaml(json.dumps(value)) == value
+    with pytest.raises(YamlError, match="alias"):
+        load_yaml(alias_bomb(levels=4))  # 9**4 values from a few lines

@@ -2,8 +2,11 @@
 
 `flex_vcr()` builds a vcrpy `VCR` for Flex (YAML, no secrets, deterministic matching);
 `check_cassette()`/`check_cassettes()` re-validate recorded interactions against the contract;
-`Scrubber` is what keeps credentials out. vcrpy itself is imported only when it is used.
+`replay_cassettes()` re-sends recorded requests to a server and reports what changed against the
+recording; `Scrubber` is what keeps credentials out. vcrpy itself is imported only when it is used.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .check import (
     CassetteChecker,
@@ -29,6 +32,28 @@ from .recorder import (
 )
 from .secrets import FILTERED, SECRET_ENV, SENSITIVE_HEADERS, Scrubber, env_secrets
 
+if TYPE_CHECKING:
+    from .replay import (
+        VALUE_RULE,
+        Change,
+        ReplayedCassette,
+        ReplayedInteraction,
+        ReplayReport,
+        replay_cassettes,
+    )
+
+_REPLAY = ("VALUE_RULE", "Change", "ReplayReport", "ReplayedCassette", "ReplayedInteraction", "replay_cassettes")
+
+
+def __getattr__(name: str) -> Any:
+    """The replay names, imported on first use: replaying needs httpx and `run`'s target rules,
+    which checking and recording do not."""
+    if name in _REPLAY:
+        from . import replay
+
+        return getattr(replay, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "CASSETTE_SUFFIX",
     "DEFAULT_RECORD_MODE",
@@ -37,12 +62,17 @@ __all__ = [
     "RECORD_MODES",
     "SECRET_ENV",
     "SENSITIVE_HEADERS",
+    "VALUE_RULE",
     "CassetteChecker",
     "CassetteError",
     "CassetteReport",
+    "Change",
     "InteractionReport",
     "Problem",
     "RecordModeError",
+    "ReplayReport",
+    "ReplayedCassette",
+    "ReplayedInteraction",
     "Scrubber",
     "cassette_files",
     "cassette_name_for",
@@ -53,4 +83,5 @@ __all__ = [
     "env_secrets",
     "flex_vcr",
     "load_cassette",
+    "replay_cassettes",
 ]

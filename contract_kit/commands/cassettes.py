@@ -1,4 +1,5 @@
-"""`contract-kit cassettes check PATH...`: is recorded Flex traffic still what the contract says?"""
+"""`contract-kit cassettes check PATH...`: is recorded Flex traffic still what the contract says?
+`contract-kit cassettes replay PATH... --base-url URL`: does a server still answer as recorded?"""
 
 from __future__ import annotations
 
@@ -79,3 +80,53 @@ def check_command(
             f"{problems} problem(s) in {with_problems} cassette(s), {unreadable} unreadable"
         )
     sys.exit(2 if unreadable else 1 if with_problems else 0)
+
+
+@cassettes_command.command("replay")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--base-url", required=True, metavar="URL",
+              help="The server to re-send the recorded requests to (a new build, or staging after a deploy).")
+@format_option
+@click.option("--max-writes", type=click.IntRange(min=0), default=None,
+              help="Write requests re-sent at most to a non-loopback URL (default 5, as `run`).")
+@click.option("--allow-writes", is_flag=True, help="Lift the write bound against a non-loopback URL.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              metavar="SECONDS", help="Seconds each request may take (connecting, the answer, its body).")
+def replay_command(
+    paths: tuple[str, ...], base_url: str, output_format: str, max_writes: int | None, allow_writes: bool,
+    request_timeout: float,
+) -> None:
+    """Re-send the requests of the cassettes in PATHS to --base-url, in the recorded order, and report
+    per interaction what changed against the recording: status, error code, response conformance,
+    the request's verdict, and the response body's values.
+
+    Not changes: what a server assigns afresh. The SIDs the new server returns stand for the
+    recorded ones (later requests are sent with them); the values of url, links, *_url and date_*
+    members, and ISO-8601 date-times, are not compared.
+
+    Credentials come from the environment only, as for `run`: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN,
+    or TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID; the recorded Authorization is never
+    re-sent. Off loopback at most --max-writes write requests are re-sent (--allow-writes lifts it);
+    the rest are reported "not sent (write budget)". Exit 0: nothing changed. Exit 1: something
+    changed. Exit 2: an unreadable cassette, no cassette, missing credentials, an unreachable server.
+    """
+    from ..cassettes.replay import replay_cassettes
+    from ..run.target import DEFAULT_MAX_WRITES, UsageError
+
+    def progress(message: str) -> None:
+        if output_format == "text":
+            click.echo(message, err=True)
+
+    try:
+        report = replay_cassettes(
+            paths, base_url, max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
+            allow_writes=allow_writes, timeout=request_timeout, progress=progress,
+        )
+    except UsageError as exc:
+        click.echo(f"contract-kit cassettes replay: {exc}", err=True)
+        sys.exit(2)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo("\n".join(report.describe()))
+    sys.exit(report.exit_code)
