@@ -80,6 +80,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "readings (rules of basis `ours`: a field sent twice, an unknown field, ...) fail the test too.",
     )
     group.addoption(
+        "--flex-scrub-pii",
+        action="store_true",
+        default=False,
+        help="Record flex_cassette cassettes with customers' phone numbers, WhatsApp addresses, emails and "
+        "participant names replaced by deterministic fakes of the same format (for recordings against staging).",
+    )
+    group.addoption(
         "--flex-unused-cassettes",
         default="off",
         choices=summary.UNUSED_MODES,

@@ -225,3 +225,28 @@ def test_flex_validate_defaults_to_the_marked_operation(pytester: pytest.Pyteste
         """
     )
     pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_flex_scrub_pii_keeps_customer_data_out_of_the_cassette(pytester: pytest.Pytester) -> None:
+    """`--flex-scrub-pii` (or `flex_vcr_config` returning `{"scrub_pii": True}`): the customer's
+    number is a fake in the cassette, and the test replays against it."""
+    pytester.makepyfile(
+        test_pii="""
+        import pytest
+
+        PAYLOAD = {
+            "channel": {"type": "sms", "initiated_by": "api", "properties": {},
+                        "participants": [{"address": "+14155550123", "proxy_address": "+15555550100"}]},
+            "routing": {"properties": {"workspace_sid": "WS" + "1" * 32}},
+        }
+
+        @pytest.mark.flex_cassette(record_mode="once")
+        def test_create(flex_client):
+            created = flex_client.flex_api.v1.interaction.create(**PAYLOAD)
+            assert created.sid.startswith("KD")
+        """
+    )
+    pytester.runpytest("--flex-scrub-pii").assert_outcomes(passed=1)
+    text = "".join(p.read_text() for p in (pytester.path / "cassettes").rglob("*.yaml"))
+    assert "4155550123" not in text and "+1555" in text
+    pytester.runpytest("--flex-scrub-pii", "--flex-record-mode=none").assert_outcomes(passed=1)

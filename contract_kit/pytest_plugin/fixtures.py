@@ -203,6 +203,8 @@ def flex_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
     checker = _checker(request.config, request.getfixturevalue("flex_contract"), valid_only=not allow_invalid)
     per_cassette = {k: options.pop(k) for k in CASSETTE_OPTIONS if k in options}
     try:
+        if request.config.getoption("flex_scrub_pii"):
+            options.setdefault("scrub_pii", True)
         vcr = flex_vcr(record_mode=record_mode, **options)
     except TypeError as exc:  # an option vcrpy does not have
         pytest.fail(f"flex_vcr_config: {exc}", pytrace=False)
