@@ -80,6 +80,8 @@ def run_cell(client: Any, kind: str, initiated_by: str) -> dict[str, str]:
     _expect(invites == [invite.sid], "list invites", invites)
     closed = channel.update(status="closed")
     _expect(closed.status == "closed", "close channel", closed.status)
+    refetched = interaction.fetch()  # so that a replay shows whether the update took (`cassettes replay`)
+    _expect(refetched.webhook_ttid == WEBHOOK_TTID, "update visible on fetch", refetched.webhook_ttid)
     return {"interaction": created.sid, "channel": channel_sid, "participant": participant.sid, "invite": invite.sid}
 
 

@@ -99,7 +99,7 @@ def test_a_request_the_cassette_does_not_hold_fails_clearly() -> None:
 def test_shipped_cassettes_check_clean() -> None:
     result = _check(str(CASSETTES))
     assert result.exit_code == 0, result.output
-    assert "22 cassette(s), 196 interaction(s) checked: 0 problem(s)" in result.output
+    assert "22 cassette(s), 217 interaction(s) checked: 0 problem(s)" in result.output
     reports = check_cassettes([CASSETTES])
     operations = {i.operation for r in reports for i in r.interactions}
     assert operations == {

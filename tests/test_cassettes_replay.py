@@ -153,7 +153,7 @@ def test_off_loopback_writes_are_bounded(credentials: None, monkeypatch: pytest.
     report = json.loads(result.stdout)
     interactions = report["cassettes"][0]["interactions"]
     # create, fetch, update (2 writes), list channels; the participant create is the third write
-    assert [i["sent"] for i in interactions] == [True] * 4 + [False] * 5
+    assert [i["sent"] for i in interactions] == [True] * 4 + [False] * 6
     assert interactions[4]["not_sent"] == "write budget"
     assert {i["not_sent"] for i in interactions[5:]} == {"follows #4, a write not sent"}
     assert report["summary"]["writes_sent"] == 2 and report["summary"]["write_limit"] == 2
@@ -216,3 +216,13 @@ def test_a_server_echoing_the_credentials_is_a_change_that_never_prints_them(tmp
     leak = "(CreateInteraction) 200 -> 200: secret: now leaks the value of $TWILIO_AUTH_TOKEN in the response body"
     assert any(leak in line for line in _lines(result, "#0 POST"))
     assert DEFAULT_AUTH_TOKEN not in result.output
+
+
+def test_a_shipped_cassette_shows_an_update_that_did_not_take() -> None:
+    """The shipped scenarios fetch the interaction again at the end: a server that ignores updates
+    answers that fetch without the WebhookTtid the recording shows."""
+    shipped = Path(__file__).resolve().parent.parent / "cassettes" / "sms-api.yaml"
+    with MockServer(faults=["ignored-updates"]) as server:
+        result = _replay(str(shipped), "--base-url", server.url)
+    assert result.exit_code == 1, result.output
+    assert "(FetchInteraction)" in result.output and "/webhook_ttid" in result.output
