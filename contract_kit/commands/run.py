@@ -30,6 +30,12 @@ import click
               help="Also demand 400 for what only contract-kit's stricter readings forbid (rules of basis `ours`: "
                    "a field sent twice, an unknown or undecodable field, ...). By default a server may accept "
                    "such a request (a note) or reject it.")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write every exchange the run sends as vcrpy cassettes in DIR, one per operation, scrubbed "
+                   "of credentials (`contract-kit cassettes check DIR`, `cassettes replay DIR`).")
+@click.option("--scrub-pii", is_flag=True,
+              help="With --record: replace customers' phone numbers, WhatsApp addresses, emails and names by "
+                   "deterministic fakes of the same format.")
 @click.option("--settle-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds to wait for a new channel to leave `setup` (channel_settles).")
 @click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
@@ -50,6 +56,8 @@ def run_command(
     allow_writes: bool,
     faults: tuple[str, ...],
     strict: bool,
+    record_dir: str | None,
+    scrub_pii: bool,
     settle_timeout: float,
     request_timeout: float,
 ) -> None:
@@ -74,6 +82,7 @@ def run_command(
         base_url=base_url, operation_ids=operation_ids, max_examples=max_examples, seed=seed, workers=workers,
         report_dir=report_dir, max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
         allow_writes=allow_writes, faults=faults, strict=strict, settle_timeout=settle_timeout,
+        record_dir=record_dir, scrub_pii=scrub_pii,
         request_timeout=request_timeout,
     )
 

@@ -13,6 +13,7 @@ from . import hostile
 from . import split as split_phases
 from .checks import CheckEnv
 from .client import Client
+from .record import Recording
 from .report import RunResult
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
 from .split import ChildFailed, ChildPhases, fork_available, threads_started_since, wait_for
@@ -48,7 +49,9 @@ def run_suite(
     started = time.monotonic()
     result = RunResult(target="the embedded mock" if target.embedded else target.base_url, seed=seed)
     ledger = Ledger()
-    answered = hostile.LastAnswered(ledger.record)  # the likely cause, should the server die
+    recording = (Recording(target.secrets, options.scrub_pii, then=ledger.record) if options.record_dir
+                 else None)  # --record: every exchange, written as cassettes when the run ends
+    answered = hostile.LastAnswered(recording or ledger.record)  # the likely cause, should the server die
     env = CheckEnv(contract, strict=options.strict, on_exchange=answered)
     budget = WriteBudget(options.max_writes if target.bounded and not options.allow_writes else None)
     client = Client(target, timeout=options.request_timeout, watch=answered)
@@ -85,7 +88,9 @@ def run_suite(
         phases, threads = engine.PHASES, options.workers
         # --workers > 1 against an unbounded target: some phases in a forked child (split.py). Bounded
         # targets stay in one process: the write budget and the guard cannot be shared across processes.
-        if options.workers > 1 and budget.limit is None:
+        if options.workers > 1 and budget.limit is None and recording is not None:
+            result.notes.append("--workers: --record keeps the run in one process (its exchanges are recorded here)")
+        elif options.workers > 1 and budget.limit is None:
             engine.register()  # imports Schemathesis once, before the fork
             stray = threads_started_since(threads_before)
             if not fork_available():
@@ -140,6 +145,10 @@ def run_suite(
             progress("clean-up: closing the channels the run created")
             result.cleanup = cleanup(client, ledger)
         result.created = ledger.describe()
+        if recording is not None and options.record_dir is not None:
+            written = recording.write(options.record_dir)
+            result.notes.append(f"recorded: {len(written)} cassette(s) in {options.record_dir}, one per operation "
+                                "(`contract-kit cassettes check` / `cassettes replay` read them)")
     except hostile.StopRun as stop:  # a dead server, a huge first answer: one finding, nothing more sent
         stop.record(env, answered.last)
         result.notes.append(stop.note)

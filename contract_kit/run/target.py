@@ -43,6 +43,10 @@ class RunOptions:
     """Demand 400 for what only our stricter readings (rules of basis `ours`) forbid, too."""
     settle_timeout: float = 10.0
     """How long `channel_settles` waits for a new channel to leave `setup` (seconds)."""
+    record_dir: str | None = None
+    """Write every exchange as vcrpy cassettes here, one per operation (`run.record`)."""
+    scrub_pii: bool = False
+    """With `record_dir`: customers' numbers, addresses and names become fakes in the cassettes."""
     env: Mapping[str, str] | None = None
     """The environment credentials come from (`os.environ` when None)."""
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
