@@ -4,6 +4,7 @@ disk; `cassettes check DIR` passes a recording of a conforming server and flags 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,17 @@ def test_cassettes_check_passes_the_recording_and_flags_a_planted_credential(rec
 def test_the_cli_documents_record_and_scrub_pii() -> None:
     helped = CliRunner().invoke(main, ["run", "--help"])
     assert "--record DIR" in helped.output and "--scrub-pii" in helped.output
+
+
+def test_run_record_scrub_pii_from_the_command_line(tmp_path: Path) -> None:
+    """As a user types it, against the embedded mock: customers' numbers in the recording are fakes,
+    and the recording still passes `cassettes check`."""
+    folder = tmp_path / "recorded"
+    done = CliRunner().invoke(main, ["run", "--operation-id", "CreateInteraction", "--max-examples", "1",
+                                     "--seed", "1", "--record", str(folder), "--scrub-pii"])
+    assert done.exit_code == 0, done.output
+    text = (folder / "CreateInteraction.yaml").read_text()
+    assert "%2B1555" in text or "+1555" in text
+    assert not re.search(r"%2B1(?!555)[2-9][0-9]{9}|\+1(?!555)[2-9][0-9]{9}", text)  # no real-looking number
+    checked = CliRunner().invoke(main, ["cassettes", "check", str(folder)])
+    assert checked.exit_code == 0, checked.output

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 NAME_KEYS = frozenset({"name", "identity", "from_name", "friendly_name"})
 """JSON keys whose string values name a person."""
@@ -26,6 +26,8 @@ FAKE_DOMAIN = "example.com"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
+_PHONE_ENCODED = re.compile(r"(?i)%2B([1-9][0-9]{7,14})")
+_EMAIL_ENCODED = re.compile(r"(?i)[A-Za-z0-9._\-]+%40[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
 
 
@@ -61,6 +63,11 @@ class PiiScrubber:
         text = _EMAIL.sub(lambda m: self.email(m.group(0)), text)
         return _PHONE.sub(lambda m: self.phone(m.group(0)), text)
 
+    def raw(self, text: str) -> str:
+        """Bytes no decoding could read (junk sent on purpose): patterns as they are and percent-encoded."""
+        text = _EMAIL_ENCODED.sub(lambda m: quote(self.email(unquote(m.group(0))), safe=""), self.text(text))
+        return _PHONE_ENCODED.sub(lambda m: quote(self.phone("+" + m.group(1)), safe=""), text)
+
     def value(self, node: Any, key: str | None = None) -> Any:
         """A decoded JSON value, walked: names by key, everything else by pattern."""
         if isinstance(node, dict):
@@ -91,7 +98,14 @@ class PiiScrubber:
 
     def body(self, data: bytes | str, content_type: str = "") -> bytes | str:
         """A body as it travels: JSON walked, a form decoded field by field, anything else by pattern."""
-        text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
+        if isinstance(data, bytes):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:  # junk on purpose: its bytes kept, numbers and emails found by pattern
+                scrubbed_junk = self.raw(data.decode("utf-8", "surrogateescape"))
+                return scrubbed_junk.encode("utf-8", "surrogateescape")
+        else:
+            text = data
         media = content_type.split(";")[0].strip().lower()
         stripped = text.lstrip()
         if "json" in media or stripped[:1] in ("{", "["):
@@ -100,11 +114,12 @@ class PiiScrubber:
             except ValueError:
                 scrubbed = self.text(text)
         elif media in _FORM_TYPES or ("=" in text and not media):
-            scrubbed = self.form(text)
+            # field by field, then by pattern: `+1415…` read as a form is ` 1415…`, still a number to hide
+            scrubbed = self.text(self.form(text))
         else:
             scrubbed = self.text(text)
         if isinstance(data, bytes):
-            return data if scrubbed == text else scrubbed.encode("utf-8", "surrogateescape")
+            return data if scrubbed == text else scrubbed.encode("utf-8")
         return scrubbed
 
     def url(self, uri: str) -> str:
