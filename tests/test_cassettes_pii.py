@@ -53,13 +53,22 @@ def server() -> Iterator[MockServer]:
         yield running
 
 
+def hidden(values: list[str]) -> st.SearchStrategy[Any]:
+    """JSON of any shape whose leaves are the planted values, alone or inside some text."""
+    keys = st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda k: k not in ("name", "identity"))
+    leaves = st.sampled_from(values) | st.sampled_from(values).map(lambda v: f"see {v}, thanks")
+    return st.recursive(leaves, lambda inner: st.lists(inner, min_size=1, max_size=3)
+                        | st.dictionaries(keys, inner, min_size=1, max_size=3), max_leaves=8)
+
+
 def _record(server: MockServer, folder: Path, secret: str, phone: str, email: str, name: str,
-            whatsapp: str) -> Path:
-    """Record a session with PII and a secret planted in requests (and echoed in responses)."""
+            whatsapp: str, attributes: Any = None) -> Path:
+    """Record a session with PII and a secret planted in requests (and echoed in responses): in
+    participants, a URL query, a header, a form field, and anywhere in the routing attributes."""
     sms = copy.deepcopy(valid_cell("sms", "api"))
     sms["Channel"]["participants"] = [{"address": phone, "proxy_address": "+15555550100"}]
     sms["Routing"]["properties"]["attributes"] = {"note": f"call {phone} or mail {email}", "ref": secret,
-                                                  "customer": {"name": name}}
+                                                  "customer": {"name": name}, "anywhere": attributes}
     mail = copy.deepcopy(valid_cell("email", "api"))
     mail["Channel"]["participants"] = [{"level": "to", "address": email, "name": name}]
     wa = copy.deepcopy(valid_cell("whatsapp", "api"))
@@ -79,12 +88,14 @@ def _record(server: MockServer, folder: Path, secret: str, phone: str, email: st
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(secret=secrets, phone=phones, email=emails, name=names, whatsapp=phones.map(lambda p: "whatsapp:" + p))
+@given(secret=secrets, phone=phones, email=emails, name=names, whatsapp=phones.map(lambda p: "whatsapp:" + p),
+       data=st.data())
 def test_no_planted_secret_or_personal_data_reaches_the_file(
-    server: MockServer, secret: str, phone: str, email: str, name: str, whatsapp: str
+    server: MockServer, secret: str, phone: str, email: str, name: str, whatsapp: str, data: st.DataObject
 ) -> None:
+    attributes = data.draw(hidden([secret, phone, email, whatsapp]), label="attributes")
     with tempfile.TemporaryDirectory() as folder:
-        path = _record(server, Path(folder), secret, phone, email, name, whatsapp)
+        path = _record(server, Path(folder), secret, phone, email, name, whatsapp, attributes)
         text = path.read_text()
         for planted in (secret, phone, email, name, whatsapp, whatsapp.removeprefix("whatsapp:")):
             leaked = [form for form in _encodings(planted) if form in text]

@@ -111,13 +111,13 @@ class PiiScrubber:
         if "json" in media or stripped[:1] in ("{", "["):
             try:
                 scrubbed = json.dumps(self.value(json.loads(text)), ensure_ascii=False)
-            except ValueError:
-                scrubbed = self.text(text)
+            except ValueError:  # not JSON after all: junk, searched as such
+                scrubbed = self.raw(text)
         elif media in _FORM_TYPES or ("=" in text and not media):
             # field by field, then by pattern: `+1415…` read as a form is ` 1415…`, still a number to hide
             scrubbed = self.text(self.form(text))
         else:
-            scrubbed = self.text(text)
+            scrubbed = self.raw(text)
         if isinstance(data, bytes):
             return data if scrubbed == text else scrubbed.encode("utf-8")
         return scrubbed
