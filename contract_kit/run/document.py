@@ -14,6 +14,9 @@ operation, drawn deterministically (by the run's seed) from `contract_kit.strate
 decoded shape the serializer puts on the wire. The examples phase sends them, positive fuzzing
 and the stateful phase mix them in. Against a live account each is a real write, so the run caps
 how many the view carries (`examples=`) and `safety.WriteGuard` counts them against the budget.
+The document's own request-body examples (the shipped payloads, one per cell too) are replaced by
+these, never added to them: a cell is sent once, and a capped view carries no write beyond the cap.
+Its parameter examples (SIDs of resources no server holds) and response examples stay.
 
 Schemathesis' stateful phase starts from the operations its dependency analysis trusts as entry
 points, and it reads an optional `...Sid` body field of a create (CreateInteraction's
@@ -65,9 +68,11 @@ def engine_document(contract: Contract, *, seed: int = 0, examples: int | None =
         chosen = valid_examples(contract, op.operation_id, seed)
         if budget is not None:
             chosen, budget = chosen[:budget], max(0, budget - len(chosen))
-        if chosen:
-            media = _request_media(document, op)
-            if isinstance(media, dict):
+        media = _request_media(document, op)
+        if isinstance(media, dict):
+            media.pop("example", None)  # the document's own: the run's budget counts only its own
+            media.pop("examples", None)
+            if chosen:
                 media["examples"] = {name: {"summary": f"valid {op.operation_id} ({name})", "value": payload}
                                      for name, payload in chosen}
     return document
