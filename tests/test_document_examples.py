@@ -64,6 +64,10 @@ def _body_examples(contract: Contract) -> Iterator[tuple[Operation, str, Any]]:
                 yield op, name, value
 
 
+def _query_example(contract: Contract, op: Operation) -> dict[str, Any]:
+    return {n: v for n, p in op.query_parameters for v in _examples(contract, _parameter(contract, p)).values()}
+
+
 def test_every_operation_has_a_request_example(contract: Contract) -> None:
     for op in contract.operations.values():
         if op.body_pointer:
@@ -89,7 +93,7 @@ def test_other_request_examples_are_the_shipped_valid_payloads(contract: Contrac
             assert value == load(EXAMPLES / op.operation_id / "valid.json"), (op.operation_id, name)
     for op in contract.operations.values():
         if op.query_parameters:
-            query = {n: v for n, p in op.query_parameters for v in _examples(contract, _parameter(contract, p)).values()}
+            query = _query_example(contract, op)
             assert query == load(EXAMPLES / op.operation_id / "valid.json"), op.operation_id
 
 
@@ -112,7 +116,7 @@ def test_every_parameter_example_fits_its_schema(contract: Contract) -> None:
                 errors = [e.message for e in contract.validator(pointer, formats=True).iter_errors(value)]
                 assert not errors, (op.operation_id, name, errors)
         if op.query_parameters:
-            query = {n: v for n, p in op.query_parameters for v in _examples(contract, _parameter(contract, p)).values()}
+            query = _query_example(contract, op)
             report = validate_request(op, query=query, strict=True, contract=contract)
             assert report.valid and not report.violations, (op.operation_id, report.violations)
 
@@ -130,7 +134,7 @@ def test_every_response_example_conforms_and_every_success_has_one(contract: Con
 
 
 def test_every_link_fills_its_target_from_the_example_it_starts_at(contract: Contract) -> None:
-    for op, status, name, value in _response_examples(contract):
+    for op, status, _, value in _response_examples(contract):
         for link in (op.response(status) or pytest.fail("undeclared")).links:
             target = contract.operation(link.operation_id)
             filled = link.values(value)
