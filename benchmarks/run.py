@@ -1,10 +1,12 @@
 """Benchmark `contract-kit run`: a default full run (14 operations) in process vs over loopback,
---workers 1 vs 2, and against Prism where npm is available. Wall time and requests/s.
+--workers 1, 2 and 4, and against Prism where npm is available. Wall time, requests, requests/s,
+and the speed-up of each --workers against --workers 1 measured in the same run, with the
+machine's core count (more client processes than free cores cannot help).
 
 The loopback runs test the mock served by uvicorn in a separate process (`python -m
 contract_kit.cli mock --port P`, a fresh one per run), so the server does not share the run's
-GIL: that is the shape of a real endpoint. `--workers 2` against either splits Schemathesis'
-phases across two client processes (`contract_kit/run/split.py`).
+GIL: that is the shape of a real endpoint (and it needs a core of its own). `--workers N` against
+either shares the run between up to N client processes (`contract_kit/run/split.py`).
 
 One untimed warm-up run first (imports, caches), so that the first timed configuration does not
 pay for them; each configuration then runs `--repeat` times and the median wall time is shown.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shutil
 import socket
 import statistics
@@ -105,6 +108,27 @@ def mock_process(timeout: float = 30.0) -> Iterator[str]:
             process.wait()
 
 
+WORKERS = (1, 2, 4)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _why_not(workers: int, usable: int, where: str) -> str:
+    """Why `workers` client processes cannot all run at once here, when they cannot."""
+    if workers > usable:
+        return (f"; {workers} client processes on {usable} usable core(s) take turns: workers {workers} cannot beat "
+                f"workers {usable} on this machine")
+    if where == "loopback" and workers + 1 > usable:
+        return f"; the server process shares the {usable} usable core(s) with the {workers} client processes"
+    return ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
@@ -114,20 +138,24 @@ def main() -> None:
     seed, max_examples, repeat = int(args.seed), int(args.max_examples), max(1, int(args.repeat))
     print(f"default full run, seed {seed}, max-examples {max_examples}, median of {repeat} run(s)")
     run_suite(RunOptions(seed=seed, max_examples=max_examples))  # warm-up, not timed
+    cores, usable = os.cpu_count() or 1, _usable_cores()
+    print(f"cores: os.cpu_count() = {cores}, usable by this process (sched_getaffinity) = {usable}")
     walls: dict[tuple[str, int], float] = {}
-    for workers in (1, 2):
+    for workers in WORKERS:
         result, wall, each = _median_run(RunOptions(workers=workers, seed=seed, max_examples=max_examples), repeat)
         walls["in process", workers] = wall
         print(_line(f"in process (ASGI), workers {workers}", result, wall) + _each(each))
-    for workers in (1, 2):
+    for workers in WORKERS:
         options = RunOptions(env=ENV, workers=workers, seed=seed, max_examples=max_examples)
         result, wall, each = _median_run(options, repeat, url=mock_process)
         walls["loopback", workers] = wall
         print(_line(f"loopback (uvicorn, own process), workers {workers}", result, wall) + _each(each))
     for where in ("in process", "loopback"):
-        ratio = walls[where, 1] / walls[where, 2]
-        print(f"{where}: workers 1 / workers 2 wall time = {ratio:.2f}x"
-              + (" (workers 2 faster)" if ratio > 1 else " (workers 2 NOT faster)"))
+        for workers in WORKERS[1:]:
+            ratio = walls[where, 1] / walls[where, workers]
+            verdict = "faster" if ratio > 1.05 else "NOT faster"
+            print(f"{where}: speed-up of workers {workers} = workers 1 / workers {workers} wall time = {ratio:.2f}x "
+                  f"({verdict}){_why_not(workers, usable, where)}")
     _prism(seed, max_examples)
 
 

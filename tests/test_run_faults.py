@@ -11,7 +11,6 @@ import pytest
 
 from contract_kit.mock import CATALOGUE, create_app
 from contract_kit.run import RunOptions, RunResult, run_suite
-from contract_kit.run.checks import CHECKS
 from contract_kit.run.target import embedded_target
 
 # fault -> the check (or rule) names any one of which must name it in the findings
@@ -68,27 +67,3 @@ def test_each_fault_fails_the_run_and_is_named(fault: str, lenient: bool) -> Non
     assert result.exit_code == 1
     names = {f.check for f in result.findings} | {f.rule for f in result.findings if f.rule}
     assert names & EXPECTED[fault], sorted(names)
-
-
-@pytest.mark.parametrize("fault", ["accept-rule:email.from", "lost-state"])
-def test_workers_2_catches_what_workers_1_catches(fault: str) -> None:
-    """--workers 2 splits Schemathesis' phases across two processes: the child's findings reach the report."""
-    from contract_kit.run.split import CHILD_PHASES
-
-    one = run_suite(RunOptions(seed=1, faults=(fault,), workers=1))
-    two = run_suite(RunOptions(seed=1, faults=(fault,), workers=2))
-    assert one.exit_code == 1 and two.exit_code == 1, two.errors
-    assert any("ran in a second process" in note for note in two.notes), two.notes  # the split path was taken
-    # ours (and the rules) must agree exactly; Schemathesis' own stateful check depends on how its
-    # stateful phase happens to chain calls (on a loaded machine a one-process run missed it once)
-    ours = set(CHECKS) | {"create_equals_fetch", "update_visible", "channel_settles", "auth_required",
-                          "account_isolation", "server_alive"}
-    names = [{f.check for f in r.findings if f.check in ours} | {f.rule for f in r.findings if f.rule}
-             for r in (one, two)]
-    assert names[0] == names[1]
-    if fault == "accept-rule:email.from":
-        assert "email.from" in names[1] and one.rules["email.from"] == two.rules["email.from"] == "fail"
-    else:
-        assert names[1] & EXPECTED[fault], sorted(names[1])
-        # Schemathesis' stateful check, when it fires, comes from the child (which runs that phase)
-        assert "stateful" in CHILD_PHASES

@@ -16,11 +16,11 @@ import click
               help="Schemathesis examples per operation and phase.")
 @click.option("--seed", type=int, default=None, help="Seed, for a reproducible run (printed in the summary).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Parallelism. Against the embedded mock or a loopback URL, N > 1 splits Schemathesis' "
-                   "phases across two processes (always two, whatever N: examples, coverage and stateful in a "
-                   "forked second process, fuzzing and the targeted part in this one) and sends the targeted "
-                   "part's independent requests on N threads. Off loopback (bounded writes) the run stays in one "
-                   "process with N Schemathesis worker threads. Where fork is unavailable: one process.")
+              help="Parallelism. Against the embedded mock or a loopback URL, N > 1 shares the run between up to N "
+                   "processes (forked: Schemathesis' phases by operation, its stateful phase whole in one, the "
+                   "targeted requests by group; the same findings as --workers 1), capped where more cannot help; "
+                   "the summary says how many ran. Off loopback (bounded writes), with --record, or where fork is "
+                   "unavailable: one process (off loopback with N Schemathesis worker threads).")
 @click.option("--report-dir", type=click.Path(file_okay=False), default=None,
               help="Also write junit.xml and report.json here.")
 @click.option("--max-writes", type=click.IntRange(min=0), default=None,

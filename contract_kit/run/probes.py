@@ -104,17 +104,21 @@ class Probes:
         return jobs
 
     def negatives(self) -> list[Job]:
-        """Every rule broken alone, in every selected operation using it; warnings must be accepted.
+        """Every rule broken alone, in every selected operation using it; warnings must be accepted."""
+        return [job for group in self.negative_groups() for job in group]
 
-        Payloads are drawn here, in the catalogue's order; the requests are the jobs, and the last
-        job of each rule records its verdict from all of the rule's outcomes."""
+    def negative_groups(self) -> list[list[Job]]:
+        """`negatives`, one group per rule: the last job of a group records the rule's verdict from
+        all of the group's outcomes, so a group runs in one process.
+
+        Payloads are drawn here, in the catalogue's order; the requests are the jobs."""
         from hypothesis.errors import Unsatisfiable
 
         from ..strategies import UnrepresentableRuleError, generate, violating
 
         contract = self.sender.contract
         wire_rules = frozenset(WIRE_RULES.values())
-        jobs: list[Job] = []
+        groups: list[list[Job]] = []
         for rule in contract.rules.values():
             verdicts: list[str] = []
             sends: list[tuple[str, Any]] = []
@@ -136,9 +140,9 @@ class Probes:
                     self.rules[rule.id] = verdicts[0]
                 continue
             outcomes: list[str | None] = [None] * len(sends)
-            for index, (operation, payload) in enumerate(sends):
-                jobs.append(self._breaking(rule, operation, payload, outcomes, index, verdicts))
-        return jobs
+            groups.append([self._breaking(rule, operation, payload, outcomes, index, verdicts)
+                           for index, (operation, payload) in enumerate(sends)])
+        return groups
 
     def _breaking(self, rule: Rule, operation: str, payload: Any, outcomes: list[str | None], index: int,
                   verdicts: list[str]) -> Job:

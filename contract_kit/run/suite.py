@@ -9,14 +9,13 @@ import time
 from collections.abc import Callable
 
 from ..contract import Contract, Operation, default_contract
-from . import hostile
-from . import split as split_phases
+from . import hostile, split
 from .checks import CheckEnv
 from .client import Client
 from .record import Recording
 from .report import RunResult
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
-from .split import ChildFailed, ChildPhases, fork_available, threads_started_since, wait_for
+from .sender import Job
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
 from .targeted import STRICTER_ACCEPTED, Targeted, setup_writes
 
@@ -55,7 +54,7 @@ def run_suite(
     env = CheckEnv(contract, strict=options.strict, on_exchange=answered)
     budget = WriteBudget(options.max_writes if target.bounded and not options.allow_writes else None)
     client = Client(target, timeout=options.request_timeout, watch=answered)
-    child: ChildPhases | None = None
+    shared: split.SharedRun | None = None
     try:
         operations = frozenset(options.operation_ids or contract.operations)
         probe_op = _probe(contract, operations)
@@ -85,42 +84,38 @@ def run_suite(
             max_examples=options.max_examples, seed=seed, guard=guard, examples=examples, progress=progress,
             request_timeout=options.request_timeout, answered=answered,
         )
-        phases, threads = engine.PHASES, options.workers
-        # --workers > 1 against an unbounded target: some phases in a forked child (split.py). Bounded
+        targeted = Targeted(client, env, budget, seed, operations, progress=progress, workers=options.workers,
+                            settle_timeout=options.settle_timeout)
+        groups: list[list[Job]] | None = None
+        # --workers > 1 against an unbounded target: the run shared between processes (split.py). Bounded
         # targets stay in one process: the write budget and the guard cannot be shared across processes.
         if options.workers > 1 and budget.limit is None and recording is not None:
             result.notes.append("--workers: --record keeps the run in one process (its exchanges are recorded here)")
+        elif options.workers > 1 and budget.limit is None and not split.fork_available():
+            progress("--workers: this platform cannot fork; the run stays in one process")
         elif options.workers > 1 and budget.limit is None:
             engine.register()  # imports Schemathesis once, before the fork
-            stray = threads_started_since(threads_before)
-            if not fork_available():
-                progress("--workers: this platform cannot fork; Schemathesis' phases run in one process")
-            elif stray:
-                progress(f"--workers: thread(s) {', '.join(stray)} already running; not forking, "
-                         "Schemathesis' phases run in one process")
-            else:
-                child_phases = split_phases.CHILD_PHASES
-                threads = split_phases.SCHEMATHESIS_WORKERS
-                child = ChildPhases.start(contract, functools.partial(
-                    run_phases, phases=child_phases, workers=threads,
-                    progress=lambda message: progress(f"[2nd process] {message}"),
-                ), child_phases, strict=options.strict)
-                phases = split_phases.PARENT_PHASES
-                progress(f"schemathesis: {', '.join(child_phases)} phase(s) in process {child.pid}, "
-                         f"{', '.join(phases)} in this one")
-                result.notes.append(
-                    f"--workers {options.workers}: Schemathesis' {', '.join(child_phases)} phase(s) ran in a second "
-                    "process" + (" against its own forked copy of the embedded mock" if target.embedded else "")
-                )
+            groups = targeted.prepare()  # the set-up, and the jobs drawn once, before the fork
+            shared = _shared_run(options, target, env, ledger, targeted, groups, run_phases, threads_before,
+                                 answered, progress)
         parent_started = time.monotonic()
-        errors = run_phases(env, phases=phases, workers=threads)
+        if shared is not None:
+            result.notes.append(shared.plan.note(target.embedded))
+            errors = shared.run_own(progress)
+        else:
+            errors = run_phases(env, phases=engine.PHASES, workers=options.workers)
         if errors:
             raise UsageError("; ".join(errors))
         if guard is not None:
             result.notes += guard.notes()
-        targeted = Targeted(client, env, budget, seed, operations, progress=progress, workers=options.workers,
-                            settle_timeout=options.settle_timeout)
-        targeted.run()
+        if shared is None:
+            targeted.send(groups if groups is not None else targeted.prepare())
+        else:
+            failures, usage_errors = shared.collect_into(env, ledger, targeted, time.monotonic() - parent_started)
+            result.errors += failures
+            if usage_errors:
+                raise UsageError("; ".join(usage_errors))
+        targeted.conclude()  # the updates, once every process is done with what the set-up created
         result.rules = targeted.rules
         result.notes += targeted.notes
         if env.setup:
@@ -129,15 +124,6 @@ def run_suite(
                 f"set-up: {sum(env.setup.values())} request(s) to operations not selected, which the selected ones "
                 f"cannot do without: {listing} (not checked; writes count against --max-writes off loopback)"
             )
-        if child is not None:
-            try:
-                outcome = child.collect(wait_for(time.monotonic() - parent_started))
-            except ChildFailed as exc:
-                result.errors.append(str(exc))
-            else:
-                if outcome.errors:
-                    raise UsageError("; ".join(outcome.errors))
-                outcome.merge_into(env, ledger)
         if budget.refused:
             result.notes.append(f"{budget.refused} valid write(s) not sent: the write budget of {budget.limit} "
                                 "was spent")
@@ -154,8 +140,8 @@ def run_suite(
         result.notes.append(stop.note)
         result.created = ledger.describe()
     finally:
-        if child is not None:
-            child.stop()  # reaped whatever happened (a no-op once collected)
+        if shared is not None:
+            shared.stop()  # every child reaped, whatever happened (a no-op once collected)
         client.close()
     for rule, verdict in list(result.rules.items()):
         result.rules[rule] = _seen(rule, verdict, env)
@@ -169,6 +155,21 @@ def run_suite(
     result.notes += env.note_texts()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _shared_run(options: RunOptions, target: Target, env: CheckEnv, ledger: Ledger, targeted: Targeted,
+                groups: list[list[Job]], run_phases: Callable[..., list[str]], threads_before: set[int],
+                answered: hostile.LastAnswered, progress: Callable[[str], None]) -> split.SharedRun | None:
+    """The run shared between up to `options.workers` processes, the children forked; None (one
+    process) when a thread this run started is still alive (a fork would copy it half-way)."""
+    stray = split.threads_started_since(threads_before)
+    if stray:
+        progress(f"--workers: thread(s) {', '.join(stray)} already running; not forking, the run stays in one process")
+        return None
+    units = split.unit_costs(env.contract, targeted.operations, [len(group) for group in groups], options.max_examples)
+    workload = split.Workload(env, ledger, targeted, groups, run_phases, options.operation_ids,
+                              lambda: Client(target, timeout=options.request_timeout, watch=answered))
+    return split.SharedRun.start(workload, split.plan(units, options.workers), progress)
 
 
 def _probe(contract: Contract, operations: frozenset[str]) -> Operation | None:

@@ -71,6 +71,11 @@ class Targeted:
     def notes(self) -> list[str]:
         return self.scenarios.notes + self.probes.notes
 
+    def use(self, client: Client) -> None:
+        """Send through `client` from now on (a forked process's own, `split`)."""
+        self.client = client
+        self.sender.client = client
+
     def draw_valid(self, operation: str, **pins: Any) -> Any:
         from ..strategies import generate, payloads
 
@@ -84,21 +89,37 @@ class Targeted:
             return list(pool.map(lambda job: job(), jobs))
 
     def run(self) -> None:
+        """Everything, in one process: set-up, the independent jobs, then the updates."""
+        self.send(self.prepare())
+        self.conclude()
+
+    def prepare(self) -> list[list[Job]]:
+        """The set-up (sent now, in order), then every independent job, drawn in a fixed order and
+        grouped: a group's jobs must run in one process (the requests breaking one rule make one
+        verdict); groups are independent of each other (`split` shares them between processes)."""
         self.progress("targeted: setting up what the selected operations need")
         self.scenarios.setup()
-        jobs: list[Job] = []
+        groups: list[list[Job]] = []
         self.progress("targeted: credentials and account isolation")
-        jobs += self.scenarios.auth_scenarios()
+        groups += [[job] for job in self.scenarios.auth_scenarios()]
         if self.sender.wanted("CreateInteraction"):
             self.progress("targeted: one valid CreateInteraction per channel type x initiated_by cell")
-        jobs += self.probes.cells()
+        groups += [[job] for job in self.probes.cells()]
         self.progress("targeted: edge values and junk bodies")
-        jobs += self.probes.edges()
-        jobs += self.probes.junk()
+        groups += [[job] for job in self.probes.edges()]
+        groups += [[job] for job in self.probes.junk()]
         self.progress("targeted: every rule broken alone")
-        jobs += self.probes.negatives()
+        groups += self.probes.negative_groups()
+        return groups
+
+    def send(self, groups: Sequence[Sequence[Job]]) -> None:
+        """Send `groups`' jobs (on `workers` threads), then record their outcomes in the planned order."""
+        jobs = [job for group in groups for job in group]
         if self.workers > 1:
             self.progress(f"targeted: sending {len(jobs)} independent request groups on {self.workers} threads")
         for finish in self.parallel(jobs):
             finish()
+
+    def conclude(self) -> None:
+        """The updates, once every job is done: they change what the set-up created."""
         self.scenarios.updates(self.seed)
