@@ -103,13 +103,10 @@ class Probes:
             jobs += [self._sending(op.operation_id, raw=raw) for raw in bodies]
         return jobs
 
-    def negatives(self) -> list[Job]:
-        """Every rule broken alone, in every selected operation using it; warnings must be accepted."""
-        return [job for group in self.negative_groups() for job in group]
-
     def negative_groups(self) -> list[list[Job]]:
-        """`negatives`, one group per rule: the last job of a group records the rule's verdict from
-        all of the group's outcomes, so a group runs in one process.
+        """Every rule broken alone, in every selected operation using it (warnings must be accepted),
+        one group per rule: the last job of a group records the rule's verdict from all of the
+        group's outcomes, so a group runs in one process.
 
         Payloads are drawn here, in the catalogue's order; the requests are the jobs."""
         from hypothesis.errors import Unsatisfiable

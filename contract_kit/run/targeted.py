@@ -88,11 +88,6 @@ class Targeted:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="contract-kit-targeted") as pool:
             return list(pool.map(lambda job: job(), jobs))
 
-    def run(self) -> None:
-        """Everything, in one process: set-up, the independent jobs, then the updates."""
-        self.send(self.prepare())
-        self.conclude()
-
     def prepare(self) -> list[list[Job]]:
         """The set-up (sent now, in order), then every independent job, drawn in a fixed order and
         grouped: a group's jobs must run in one process (the requests breaking one rule make one
