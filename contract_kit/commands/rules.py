@@ -7,20 +7,37 @@ import json
 import click
 
 from ..contract import UnknownOperationError, default_contract
-from . import format_option
 
 
 @click.command("rules")
-@format_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, markdown for a rule reference page to publish.",
+)
 @click.option("--operation", "-o", default=None, help="Only the rules of this operationId.")
 def rules_command(output_format: str, operation: str | None) -> None:
     """List every rule: id, operations, severity, basis (vendor or ours), condition, the vendor
-    sentence behind it and how it was read."""
+    sentence behind it and how it was read.
+
+    \b
+    Examples:
+      contract-kit rules -o CreateInteraction
+      contract-kit rules --format markdown > docs/flex-rules.md
+    """
     contract = default_contract()
     try:
         rules = contract.rules_for(operation) if operation else list(contract.rules.values())
     except UnknownOperationError as exc:
         raise click.BadParameter(str(exc), param_hint="--operation") from None
+    if output_format == "markdown":
+        from ..rules_reference import render_markdown
+
+        click.echo(render_markdown(contract, rules), nl=False)
+        return
     if output_format == "json":
         click.echo(json.dumps({"rules": [r.to_dict() for r in rules]}, indent=2, ensure_ascii=False))
         return
