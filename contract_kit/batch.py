@@ -26,7 +26,7 @@ class Result:
 
 @dataclass
 class BatchOutcome:
-    """Every payload's result, and the files that could not be read."""
+    """Every payload's result, and the paths that could not be checked (unreadable, or no payloads)."""
 
     operation: str
     results: list[Result] = field(default_factory=list)
@@ -37,8 +37,9 @@ class BatchOutcome:
         return [r for r in self.results if not r.report.valid]
 
     def exit_code(self, *, strict: bool = False) -> int:
-        """2 if a file was unreadable, else 1 if a payload broke a rule (or warned, when strict)."""
-        if self.file_errors:
+        """2 if a file was unreadable or there was no payload at all, else 1 if a payload broke a rule
+        (or warned, when strict)."""
+        if self.file_errors or not self.results:
             return EXIT_USAGE
         if self.invalid or (strict and any(r.report.warnings for r in self.results)):
             return EXIT_INVALID
@@ -66,6 +67,9 @@ def validate_files(
     validate = validator_for(operation, contract).validate
     outcome = BatchOutcome(operation)
     for path in expand_paths(paths):
+        if isinstance(path, PayloadFileError):
+            outcome.file_errors.append(str(path))
+            continue
         try:
             label, values = read_values(path, wire=wire, stdin=stdin)
         except PayloadFileError as exc:

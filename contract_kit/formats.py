@@ -42,7 +42,7 @@ def summary_line(outcome: BatchOutcome) -> str:
         f"{warnings} warning{'s' if warnings != 1 else ''})"
     )
     if outcome.file_errors:
-        text += f"; {len(outcome.file_errors)} file(s) could not be read"
+        text += f"; {len(outcome.file_errors)} path(s) could not be checked"
     return text
 
 

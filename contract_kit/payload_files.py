@@ -1,6 +1,7 @@
 """Reading payload files: JSON, YAML (safe loading only), raw urlencoded bodies and stdin.
 
-A file holds one payload or a list of payloads. A file that cannot be read or parsed is a
+A file holds one payload or a non-empty list of payloads (so a payload that is itself a list is
+written `[[...]]`). A file that cannot be read or parsed is a
 `PayloadFileError` naming the file, so a batch can report it and go on with the others.
 """
 
@@ -30,12 +31,17 @@ class Payload:
     value: Any
 
 
-def expand_paths(paths: Iterable[str]) -> Iterator[str]:
-    """Files as given; directories expand to the payload files beneath them, sorted."""
+def expand_paths(paths: Iterable[str]) -> Iterator[str | PayloadFileError]:
+    """Files as given; directories expand to the payload files beneath them, sorted. A directory
+    with none is an error in its place: checking nothing must not read as a pass."""
     for raw in paths:
         path = Path(raw)
         if raw != STDIN and path.is_dir():
-            yield from sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix in PAYLOAD_SUFFIXES)
+            found = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix in PAYLOAD_SUFFIXES)
+            if not found:
+                kinds = ", ".join(f"*{s}" for s in sorted(PAYLOAD_SUFFIXES))
+                yield PayloadFileError(f"{raw}: no payloads found: the directory holds no payload files ({kinds})")
+            yield from found
         else:
             yield raw
 
@@ -62,6 +68,11 @@ def read_values(path: str, *, wire: bool = False, stdin: BinaryIO | None = None)
     except UnicodeDecodeError as exc:
         raise PayloadFileError(f"{label}: not UTF-8 text (byte {exc.start}); is it a .form body?") from exc
     document = _parse(text, label, Path(path).suffix)
+    if document == []:
+        raise PayloadFileError(
+            f"{label}: no payloads found: the file holds an empty list (a payload that is itself a list is"
+            " written [[...]])"
+        )
     return label, document if isinstance(document, list) else [document]
 
 

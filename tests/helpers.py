@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from contract_kit.payload_files import read_values
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "payloads"
@@ -15,10 +16,11 @@ INITIATORS = ("customer", "agent", "api")
 
 
 def load(path: Path) -> Any:
-    """A shipped payload: JSON, or a raw form body (`*.form`, as bytes: it may not be UTF-8)."""
-    if path.suffix == ".form":
-        return path.read_bytes()
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A shipped example's one payload, read as `contract-kit validate` reads the file (a `*.form`
+    file is a raw body, as bytes: it may not be UTF-8)."""
+    _, values = read_values(str(path))
+    assert len(values) == 1, f"{path} holds {len(values)} payloads; an example holds one"
+    return values[0]
 
 
 def valid_cell(channel_type: str, initiated_by: str) -> Any:

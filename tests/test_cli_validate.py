@@ -108,6 +108,43 @@ def test_unreadable_files_exit_2_and_the_others_are_still_checked(tmp_path: Path
     assert f"{INVALID}#0:/Routing/properties/worker_sid" in out
 
 
+@pytest.mark.parametrize("holds", ["[]", "[]\n# nothing", "--- []\n"], ids=["json", "yaml-comment", "yaml-doc"])
+def test_checking_nothing_is_a_usage_error_not_a_pass(tmp_path: Path, holds: str) -> None:
+    empty_list = tmp_path / ("empty.json" if holds == "[]" else "empty.yaml")
+    empty_list.write_text(holds)
+    empty_dir = tmp_path / "nothing-here"
+    (empty_dir / "sub").mkdir(parents=True)
+    (empty_dir / "notes.txt").write_text("not a payload file")
+    for paths, expected in (
+        ([str(empty_list)], f"{empty_list}: no payloads found: the file holds an empty list"),
+        ([str(empty_dir)], f"{empty_dir}: no payloads found: the directory holds no payload files"),
+    ):
+        code, out = run("validate", *paths)
+        assert code == 2, out
+        assert expected in out
+        assert "0 payloads checked" in out
+    code, out = run("validate", str(empty_dir), VALID)
+    assert code == 2, out
+    assert "1 payload checked against CreateInteraction: 1 valid" in out
+
+
+def test_a_payload_that_is_a_list_is_written_as_a_list_of_one(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    path.write_text('[["Channel", "Routing"]]')
+    code, out = run("validate", str(path))
+    assert code == 1
+    assert f"{path}#0:(body): error request.form" in out
+    assert f"{path}#1" not in out
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "junit"])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(output_format: str) -> None:
+    code, out = run("validate", "--format", output_format, "--output", "/dev/null/report.out", INVALID)
+    assert code == 2, out
+    assert "Invalid value for '--output'" in out and "/dev/null/report.out" in out
+    assert "routing.agent" not in out
+
+
 def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     evil = tmp_path / "evil.yaml"
     evil.write_text("!!python/object/apply:os.system ['echo pwned']\n")

@@ -35,14 +35,20 @@ from ..contract import DEFAULT_OPERATION
     help="Our stricter readings (rules whose basis is `ours`) are errors, and warnings fail the run too.",
 )
 @click.option("--wire", is_flag=True, help="Every file is a raw urlencoded body (as *.form files are).")
-@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="Write the report here.")
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=False),  # opened at once: a bad path is a usage error, before any work
+    default="-",
+    help="Write the report here.",
+)
 def validate_command(
     paths: tuple[str, ...], operation: str, output_format: str, strict: bool, wire: bool, output: TextIO
 ) -> None:
     """Validate Interactions payload files (JSON, YAML, .form; `-` for stdin).
 
     Exit 0 when all are valid (warnings allowed unless --strict), 1 when any is invalid, 2 for
-    usage errors or unreadable files (the other files are still checked).
+    usage errors, unreadable files and paths holding no payloads (the other files are still
+    checked: checking nothing is never a pass).
     """
     # Imported here: `contract-kit --help` lists this command without loading the validator.
     from ..batch import validate_files
