@@ -49,6 +49,16 @@ def test_unknown_operation_is_a_usage_error() -> None:
     assert "CreateInteraction" in result.output  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("option", ["--report-dir", "--record"])
+def test_an_output_dir_that_cannot_be_written_is_refused_before_anything_is_sent(option: str) -> None:
+    # Nothing listens on the port: had anything been sent first, the error would be "cannot reach".
+    port = _free_port()
+    result = _invoke(["--base-url", f"http://127.0.0.1:{port}", "-o", "CreateInteraction", option, "/dev/null/x"])
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert f"{option} /dev/null/x: cannot write there (Not a directory)" in result.output  # type: ignore[attr-defined]
+    assert "cannot reach" not in result.output and "Traceback" not in result.output  # type: ignore[attr-defined]
+
+
 def test_report_dir_gets_junit_and_json(tmp_path: Path) -> None:
     result = _invoke(["--seed", "3", "--fault", "relative-next-page", "--operation-id", "ListInteractionChannel",
                       "--operation-id", "CreateInteraction", "--operation-id", "FetchInteraction",

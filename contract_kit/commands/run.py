@@ -10,8 +10,8 @@ import click
 @click.command("run")
 @click.option("--base-url", default=None, metavar="URL",
               help="Endpoint to test (e.g. a staging URL). Default: start the embedded mock and test it.")
-@click.option("--operation-id", "operation_ids", multiple=True, metavar="ID",
-              help="Only this operationId (repeatable), e.g. CreateInteraction.")
+@click.option("--operation", "-o", "--operation-id", "operation_ids", multiple=True, metavar="ID",
+              help="Only this operationId (repeatable), e.g. CreateInteraction (--operation-id is the same option).")
 @click.option("--max-examples", type=click.IntRange(min=1), default=10, show_default=True,
               help="Schemathesis examples per operation and phase.")
 @click.option("--seed", type=int, default=None, help="Seed, for a reproducible run (printed in the summary).")
@@ -66,7 +66,7 @@ def run_command(
     A server fails on what the vendor states (and on protocol facts); a request that only our
     stricter readings forbid (a field sent twice, bytes that are not UTF-8, ...) may be accepted,
     which the report notes, or rejected with 400: both conform (--strict demands the 400).
-    --operation-id bounds what is sent: beyond the selected operations only the set-up they
+    --operation bounds what is sent: beyond the selected operations only the set-up they
     cannot do without (a fetch needs one create), named in the summary and never judged.
 
     Credentials come from the environment only: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
@@ -74,6 +74,7 @@ def run_command(
     1 contract failures, 2 usage or connection errors.
     """
     from ..contract import ContractError
+    from ..output_dirs import OutputDirError, ensure_writable_dir
     from ..run import RunOptions, UsageError, run_suite
     from ..run.report import render_text, write_reports
     from ..run.target import DEFAULT_MAX_WRITES
@@ -90,6 +91,14 @@ def run_command(
         click.echo(message, err=True)
 
     try:
+        for option, directory in (("--report-dir", report_dir), ("--record", record_dir)):
+            if directory:
+                ensure_writable_dir(directory, option)
+    except OutputDirError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+    try:
         from ..mock import UnknownFaultError
 
         result = run_suite(options, progress=progress)
@@ -99,8 +108,13 @@ def run_command(
     secrets = _secrets(options)
     click.echo(render_text(result, secrets=secrets))
     if report_dir:
-        for path in write_reports(result, report_dir, secrets=secrets):
-            click.echo(f"wrote {path}", err=True)
+        try:
+            written = write_reports(result, report_dir, secrets=secrets)
+        except OSError as exc:
+            click.echo(f"error: --report-dir {report_dir}: the reports could not be written: {exc}", err=True)
+            sys.exit(2)
+        for report in written:
+            click.echo(f"wrote {report}", err=True)
     sys.exit(result.exit_code)
 
 
