@@ -12,12 +12,13 @@ plugin; one test cannot use both cassettes at once, and is refused if it tries.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .hypothesis_profiles import register_profiles
+from .hypothesis_profiles import PROFILE_ENV, PROFILES, load_profile, register_profiles
 from .pytest_plugin import summary
 from .pytest_plugin.fixtures import (
     RECORDING,
@@ -116,9 +117,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "test's HTTP traffic with vcrpy (<cassette-dir>/<module>/<test>.yaml) and fail the test if a "
         "recorded request or response breaks the contract",
     )
+    _load_env_profile(config)
     ledger(config)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(config), "contract_kit.xdist")
+
+
+def _load_env_profile(config: pytest.Config) -> None:
+    """Load $CONTRACT_KIT_HYPOTHESIS_PROFILE in any suite, unless `--hypothesis-profile` names one."""
+    name = os.environ.get(PROFILE_ENV)
+    if not name or _option(config, "hypothesis_profile"):
+        return
+    if name not in PROFILES:
+        raise pytest.UsageError(
+            f"{PROFILE_ENV}={name!r} is not a contract-kit Hypothesis profile; set it to one of: "
+            f"{', '.join(PROFILES)} (or unset it)"
+        )
+    load_profile(name)
+
+
+def _option(config: pytest.Config, name: str) -> object:
+    try:
+        return config.getoption(name)
+    except ValueError:  # Hypothesis' plugin not loaded (-p no:hypothesispytest)
+        return None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -82,9 +82,7 @@ _REGISTRY = default_registry()
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_engine(
-    contract: Contract, operation_id: str, fuzz: bool, formats: tuple[ValueFormat, ...]
-) -> Engine:
+def _cached_engine(contract: Contract, operation_id: str, fuzz: bool, formats: tuple[ValueFormat, ...]) -> Engine:
     return Engine(contract, operation_id, ValueRegistry(list(formats)), fuzz=fuzz)
 
 
@@ -101,11 +99,23 @@ def engine_for(
     contract = contract or default_contract()
     if operation not in contract.operations:
         raise UnknownChoiceError("operation", operation, payload_operations(contract))
+    _warm_hypothesis_text()
     formats = tuple((registry or _REGISTRY).formats)
     try:
         return _cached_engine(contract, operation, fuzz, formats)
     except TypeError:  # a format that cannot be hashed: an engine of its own, not cached
         return Engine(contract, operation, ValueRegistry(list(formats)), fuzz=fuzz)
+
+
+@functools.cache
+def _warm_hypothesis_text() -> None:
+    """Build Hypothesis' table of the characters `st.text()` draws from now, when a strategy is made.
+
+    On a machine without a `.hypothesis` folder that table takes about a second to compute (then it
+    is cached on disk); computed inside a test's first draw, it fails Hypothesis' `too_slow` health
+    check on every fresh checkout and CI runner, with no fault of the user's.
+    """
+    st.text().validate()
 
 
 def payload_operations(contract: Contract | None = None) -> list[str]:
@@ -119,9 +129,7 @@ def dimensions(operation: str = DEFAULT_OPERATION, contract: Contract | None = N
     return engine_for(operation, contract).dimensions
 
 
-def cells(
-    operation: str = DEFAULT_OPERATION, contract: Contract | None = None, **pins: Any
-) -> list[dict[str, Any]]:
+def cells(operation: str = DEFAULT_OPERATION, contract: Contract | None = None, **pins: Any) -> list[dict[str, Any]]:
     """Every cell (dimension name -> value) of an operation, optionally narrowed by `pins`."""
     engine = engine_for(operation, contract)
     by_pointer = {d.pointer: d.name for d in engine.dimensions}
