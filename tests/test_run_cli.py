@@ -105,3 +105,39 @@ def test_over_real_network_catches_faults(fault: str) -> None:
         result = run_suite(RunOptions(base_url=server.url, seed=2, env=env,
                                       operation_ids=("CreateInteraction", "FetchInteraction")))
     assert result.exit_code == 1
+
+
+def test_a_passing_run_is_short_and_verbose_lists_everything() -> None:
+    ops = ["-o", "CreateInteraction", "-o", "FetchInteraction", "-o", "ListInteractionChannel"]
+    normal = _invoke(["--seed", "5", *ops])
+    assert normal.exit_code == 0, normal.output  # type: ignore[attr-defined]
+    lines = normal.stdout.splitlines()  # type: ignore[attr-defined]
+    assert len(lines) < 15, normal.stdout  # type: ignore[attr-defined]
+    assert lines[-1].startswith("CONFORMS")
+    assert not any("closed channel" in line or "more (see" in line for line in lines), normal.stdout  # type: ignore[attr-defined]
+    verbose = _invoke(["--seed", "5", "-v", *ops])
+    assert verbose.exit_code == 0  # type: ignore[attr-defined]
+    for operation in ("CreateInteraction", "FetchInteraction", "ListInteractionChannel"):
+        assert operation in verbose.output  # type: ignore[attr-defined]
+    assert "pass  channel.initiated_by" in verbose.stdout  # type: ignore[attr-defined]
+    assert "pass  absolute_urls" in verbose.stdout  # type: ignore[attr-defined]
+    assert "  Interaction KD" in verbose.stdout  # type: ignore[attr-defined]
+    assert len(verbose.stdout.splitlines()) > len(lines)  # type: ignore[attr-defined]
+
+
+def test_quiet_prints_only_the_verdict_and_failures() -> None:
+    passing = CliRunner().invoke(main, ["run", "-q", "--seed", "5", "-o", "FetchInteraction"], env=CLEAN_ENV)
+    assert passing.exit_code == 0  # type: ignore[attr-defined]
+    assert passing.stdout.strip().splitlines() == [passing.stdout.strip()]  # one line
+    assert passing.stdout.startswith("CONFORMS") and not passing.stderr.strip()
+    failing = CliRunner().invoke(main, ["run", "-q", "--seed", "3", "--fault", "relative-next-page",
+                                        "-o", "ListInteractionChannel", "-o", "CreateInteraction"], env=CLEAN_ENV)
+    assert failing.exit_code == 1  # type: ignore[attr-defined]
+    assert "absolute_urls" in failing.stdout and "curl -X GET" in failing.stdout
+    assert failing.stdout.strip().splitlines()[-1].startswith("DOES NOT CONFORM")
+
+
+def test_verbose_and_quiet_together_is_a_usage_error() -> None:
+    result = _invoke(["-v", "-q"])
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "--verbose and --quiet" in result.output  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import pytest
 
 from contract_kit.mock import CATALOGUE, create_app
 from contract_kit.run import RunOptions, RunResult, run_suite
+from contract_kit.run.report import Finding
 from contract_kit.run.target import embedded_target
 
 # fault -> the check (or rule) names any one of which must name it in the findings
@@ -34,6 +35,13 @@ EXPECTED: dict[str, set[str]] = {
     "cross-account-leak": {"account_isolation"},
 }
 DEFAULTS = RunOptions()
+# (Schemathesis' built-in, ours): the same property of one answer; a request failing both is one finding, ours
+SAME_PROPERTY = {
+    ("not_a_server_error", "no_server_error"),
+    ("response_schema_conformance", "response_conforms"),
+    ("status_code_conformance", "response_conforms"),
+    ("content_type_conformance", "response_conforms"),
+}
 
 
 def test_every_fault_of_the_catalogue_has_an_expectation() -> None:
@@ -67,3 +75,22 @@ def test_each_fault_fails_the_run_and_is_named(fault: str, lenient: bool) -> Non
     assert result.exit_code == 1
     names = {f.check for f in result.findings} | {f.rule for f in result.findings if f.rule}
     assert names & EXPECTED[fault], sorted(names)
+    assert_one_entry_per_finding(result)
+
+
+def _exchange_key(finding: Finding) -> tuple[object, ...]:
+    e = finding.exchange
+    return (e.operation, e.method, e.url, e.request_body, e.status, e.response_body)
+
+
+def assert_one_entry_per_finding(result: RunResult) -> None:
+    """No request is reported by a built-in and by our check defending the same property, and every
+    rule the run calls failed is named by a finding that explains it."""
+    checks_on: dict[tuple[object, ...], set[str]] = {}
+    for finding in result.findings:
+        checks_on.setdefault(_exchange_key(finding), set()).add(finding.check)
+    doubled = [(builtin, ours) for checks in checks_on.values() for builtin, ours in SAME_PROPERTY
+               if {builtin, ours} <= checks]
+    assert doubled == []
+    explained = {f.rule for f in result.findings if f.rule}
+    assert {rule for rule, verdict in result.rules.items() if verdict == "fail"} <= explained

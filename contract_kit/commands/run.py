@@ -44,6 +44,10 @@ import click
                    "Schemathesis'. A request that times out is a finding naming it; the first request timing out "
                    "ends the run (exit 2). Bodies are read up to 1 MiB (more is a finding), redirects are never "
                    "followed, and a server that stops answering mid-run ends it with one finding.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every operation, rule and check, every resource created and every clean-up step.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Only the failures, errors and the verdict line (no summary, no progress).")
 @click.option("--fault", "faults", multiple=True, hidden=True, help="A mock fault (embedded mock only; for demos).")
 def run_command(
     base_url: str | None,
@@ -60,6 +64,8 @@ def run_command(
     scrub_pii: bool,
     settle_timeout: float,
     request_timeout: float,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
     """Run the contract suite (Schemathesis + rule-targeted cases) and report what does not conform.
 
@@ -76,7 +82,7 @@ def run_command(
     from ..contract import ContractError
     from ..output_dirs import OutputDirError, ensure_writable_dir
     from ..run import RunOptions, UsageError, run_suite
-    from ..run.report import render_text, write_reports
+    from ..run.report import NORMAL, QUIET, VERBOSE, render_text, write_reports
     from ..run.target import DEFAULT_MAX_WRITES
 
     options = RunOptions(
@@ -88,8 +94,12 @@ def run_command(
     )
 
     def progress(message: str) -> None:
-        click.echo(message, err=True)
+        if not quiet:
+            click.echo(message, err=True)
 
+    if verbose and quiet:
+        click.echo("error: --verbose and --quiet ask for opposite things; give one of them", err=True)
+        sys.exit(2)
     try:
         for option, directory in (("--report-dir", report_dir), ("--record", record_dir)):
             if directory:
@@ -106,15 +116,18 @@ def run_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     secrets = _secrets(options)
-    click.echo(render_text(result, secrets=secrets))
+    written = []
     if report_dir:
         try:
             written = write_reports(result, report_dir, secrets=secrets)
         except OSError as exc:
+            click.echo(render_text(result, secrets=secrets, verbosity=QUIET))
             click.echo(f"error: --report-dir {report_dir}: the reports could not be written: {exc}", err=True)
             sys.exit(2)
-        for report in written:
-            click.echo(f"wrote {report}", err=True)
+    verbosity = VERBOSE if verbose else QUIET if quiet else NORMAL
+    click.echo(render_text(result, secrets=secrets, verbosity=verbosity, reports=written))
+    for report in written:
+        click.echo(f"wrote {report}", err=True)
     sys.exit(result.exit_code)
 
 

@@ -9,10 +9,11 @@ calling thread, in the planned order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..contract import WIRE_RULES, Rule
+from .report import Exchange, Finding
 from .sender import Finish, Job, Sender, done
 
 STRICTER_ACCEPTED = "n/a: our stricter reading, which the server does not enforce (it may: see the notes)"
@@ -157,14 +158,16 @@ class Probes:
                 outcome = "n/a: not sent (write budget or missing resource)"
             elif exchange.transport_error:
                 outcome = "n/a: no response"  # no_server_error reports it
-            elif found:
-                outcome = "fail"
             elif warning:
                 outcome = "pass" if 200 <= exchange.status < 300 else "fail"
             elif either and 200 <= exchange.status < 300:
                 outcome = STRICTER_ACCEPTED
             else:
                 outcome = "pass" if exchange.status == 400 else "fail"
+            # what else is wrong with the answer (an error body that is not the vendor's, an
+            # undocumented 2xx) is its own check's finding; the rule's verdict is whether it was enforced
+            if outcome == "fail" and exchange is not None:
+                self._explain(rule_id, exchange, found)
 
             def finish() -> None:
                 outcomes[index] = outcome
@@ -175,3 +178,24 @@ class Probes:
             return finish
 
         return job
+
+    def _explain(self, rule_id: str, exchange: Exchange, found: list[Finding]) -> None:
+        """Make the rule's FAIL explained by a finding that names it: the one of `found` that already
+        does, else the verdict's or the 5xx's of `found` (a warning rejected is `contract_verdict`'s
+        under its cell, a 5xx is `no_server_error`'s) now carrying the rule, else a
+        `contract_verdict` of its own. Called on the sending thread, before the findings are sorted."""
+        if any(f.rule == rule_id for f in found):
+            return
+        env = self.sender.env
+        if found:
+            first = next((f for f in found if f.check in ("contract_verdict", "no_server_error")), found[0])
+            with env.lock:
+                at = next((i for i, f in enumerate(env.findings) if f is first), None)
+                if at is not None:
+                    env.findings[at] = replace(first, rule=rule_id)
+                    return
+        expected = "2xx (a warning never rejects)" if self.sender.contract.rules[rule_id].severity == "warning" \
+            else "400"
+        self.sender.finding("contract_verdict", exchange,
+                            f"a request breaking rule {rule_id} alone got HTTP {exchange.status}, expected {expected}",
+                            rule_id)

@@ -147,16 +147,17 @@ def _smallest(findings: Iterable[Finding]) -> Finding:
 # -- causes ---------------------------------------------------------------------------------------
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"()<>]+", re.IGNORECASE)
 _SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
-_QUOTED = re.compile(r"""(?<!\w)b?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
+_QUOTED = re.compile(r"""(?<!\w)b?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|`[^`\n]*`""")
 _NUMBER = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 
 
 def normalise_message(message: str) -> str:
     """`message` without what varies from one request to the next: URLs, SIDs, quoted values
-    (`'x'`, `"x"`, `b''`) and numbers become `<url>`, `<sid>`, `<v>`, `<n>`. What is left is the
-    check's own wording and the pointers it names (`/Channel/participants/<n>/address`), which is
-    what tells one defect from another."""
+    (`'x'`, `"x"`, `b''`, and Schemathesis' backquoted ones, `` `GET /v1/Interactions/{Sid}` ``)
+    and numbers become `<url>`, `<sid>`, `<v>`, `<n>`. What is left is the check's own wording and
+    the pointers it names (`/Channel/participants/<n>/address`), which is what tells one defect
+    from another."""
     text = _URL.sub("<url>", message)
     text = _SID.sub("<sid>", text)
     text = _QUOTED.sub("<v>", text)
@@ -283,49 +284,27 @@ def _body_text(data: bytes) -> str:
 
 
 # -- text -----------------------------------------------------------------------------------------
-def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[str, str] | None = None) -> str:
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+"""`render_text` verbosities: `run -q`, `run`, `run -v`."""
+
+
+def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tuple[str, str] | None = None,
+                verbosity: int = NORMAL, reports: Iterable[Path] = ()) -> str:
+    """The run for people: a block per failure cause, then a summary, then the verdict line.
+
+    `verbosity` QUIET: the blocks, errors and the verdict only. NORMAL: a summary of a screen at
+    most (counts, every FAIL row pointing at the block that explains it, the rules not exercised
+    grouped by reason, notes once each). VERBOSE: every operation, rule and check, every resource
+    created and every clean-up line. `reports`: the files written (`write_reports`), named only
+    when they exist."""
     secrets = tuple(secrets)
     lines: list[str] = []
     causes = result.causes()
     for index, cause in enumerate(causes, 1):
-        finding = cause.representative
-        ex = finding.exchange
-        rules = cause.rules
-        rule = f" [rule {rules[0]}]" if len(rules) == 1 else f" [rules {_names(rules)}]" if rules else ""
-        lines += [
-            f"FAILED {index}. {cause.check}{rule} — {_names(cause.operations)} ({_count(cause.requests)})",
-            f"    {redact(finding.message, secrets)}",
-            f"    cause: {redact(cause.signature, secrets)}"
-            + (f", on {', '.join(cause.operations)}" if len(cause.operations) > 3 else ""),
-            "    reproduce:",
-            f"      {as_curl(ex, secrets=secrets, auth_env=auth_env)}",
-            f"    response: {_response_line(ex)}",
-            f"      {redact(_body_text(ex.response_body), secrets)}",
-            "",
-        ]
-    failed_ops = result.failed_operations()
-    lines.append("Operations:")
-    for op, count in sorted(result.operations.items()):
-        lines.append(f"  {'FAIL' if op in failed_ops else 'pass'}  {op} ({count} requests)")
-    failed_rules = {f.rule for f in result.findings if f.rule}
-    lines.append("Rules (each broken alone on purpose, plus what Schemathesis generated):")
-    for rule, verdict in sorted(result.rules.items()):
-        shown = "FAIL" if rule in failed_rules or verdict == "fail" else verdict
-        lines.append(f"  {shown:4}  {rule}" if shown in ("pass", "FAIL") else f"  n/a   {rule} ({shown})")
-    failed_checks = {f.check for f in result.findings}
-    lines.append("Checks:")
-    for check, count in sorted(result.checks.items()):
-        lines.append(f"  {'FAIL' if check in failed_checks else 'pass'}  {check} ({count})")
-    if result.created:
-        lines.append(f"Created on the target: {len(result.created)} resource(s)")
-        lines += [f"  {item}" for item in result.created[:50]]
-        if len(result.created) > 50:
-            lines.append(f"  … and {len(result.created) - 50} more (see the JSON report)")
-    if result.cleanup:
-        lines.append("Clean-up:")
-        lines += [f"  {item}" for item in result.cleanup[:50]]
-    lines += [f"note: {note}" for note in result.notes]
-    lines += [f"error: {error}" for error in result.errors]
+        lines += _block(index, cause, secrets, auth_env)
+    if verbosity > QUIET:
+        lines += _summary(result, causes, verbose=verbosity >= VERBOSE, reports=tuple(reports))
+    lines += [f"error: {redact(error, secrets)}" for error in result.errors]
     verdict = "CONFORMS" if result.exit_code == 0 else "DOES NOT CONFORM" if result.exit_code == 1 else "ERROR"
     seed = f", seed {result.seed}" if result.seed is not None else ""
     lines.append(
@@ -333,6 +312,118 @@ def render_text(result: RunResult, *, secrets: Iterable[str] = (), auth_env: tup
         f"in {result.seconds:.1f}s{seed}"
     )
     return "\n".join(lines)
+
+
+def _block(index: int, cause: Cause, secrets: tuple[str, ...], auth_env: tuple[str, str] | None) -> list[str]:
+    finding = cause.representative
+    ex = finding.exchange
+    rules = cause.rules
+    rule = f" [rule {rules[0]}]" if len(rules) == 1 else f" [rules {_names(rules)}]" if rules else ""
+    return [
+        f"FAILED {index}. {cause.check}{rule} — {_names(cause.operations)} ({_count(cause.requests)})",
+        f"    {redact(finding.message, secrets)}",
+        f"    cause: {redact(cause.signature, secrets)}"
+        + (f", on {', '.join(cause.operations)}" if len(cause.operations) > 3 else ""),
+        "    reproduce:",
+        f"      {as_curl(ex, secrets=secrets, auth_env=auth_env)}",
+        f"    response: {_response_line(ex)}",
+        f"      {redact(_body_text(ex.response_body), secrets)}",
+        "",
+    ]
+
+
+def rule_verdicts(result: RunResult) -> dict[str, str]:
+    """rule id -> "pass", "fail" or "n/a: why": a rule a finding names fails, whatever the targeted
+    request breaking it got (a generated case may have broken it and been accepted)."""
+    failed = {f.rule for f in result.findings if f.rule}
+    return {rule: "fail" if rule in failed else verdict for rule, verdict in sorted(result.rules.items())}
+
+
+def _see(indices: Iterable[int]) -> str:
+    shown = list(indices)
+    return f" — see {', '.join(map(str, shown))}" if shown else ""
+
+
+def _summary(result: RunResult, causes: list[Cause], *, verbose: bool, reports: tuple[Path, ...]) -> list[str]:
+    """Operations, rules and checks (every row with `verbose`, else counts and the FAIL rows, each
+    naming the failure blocks that explain it), what the run created and cleaned up, the notes."""
+    numbered = list(enumerate(causes, 1))
+    lines: list[str] = []
+
+    failed_ops = result.failed_operations() & set(result.operations)
+    ops = sorted(result.operations.items())
+    tally = _tally(len(ops) - len(failed_ops), 0, len(failed_ops))
+    lines.append("Operations:" if verbose else f"Operations: {len(ops)} tested, {result.cases} requests: {tally}")
+    for op, count in ops:
+        if op in failed_ops:
+            lines.append(f"  FAIL  {op} ({count} requests){_see(i for i, c in numbered if op in c.operations)}")
+        elif verbose:
+            lines.append(f"  pass  {op} ({count} requests)")
+
+    verdicts = rule_verdicts(result)
+    failing = [rule for rule, verdict in verdicts.items() if verdict == "fail"]
+    skipped: dict[str, list[str]] = {}
+    for rule, verdict in verdicts.items():
+        if verdict not in ("pass", "fail"):
+            skipped.setdefault(verdict.removeprefix("n/a: ").removeprefix("n/a"), []).append(rule)
+    title = "Rules (each broken alone on purpose, plus what Schemathesis generated)"
+    passed = sum(1 for verdict in verdicts.values() if verdict == "pass")
+    tally = _tally(passed, len(verdicts) - passed - len(failing), len(failing))
+    lines.append(f"{title}:" if verbose else f"{title}: {tally}")
+    for rule, verdict in verdicts.items():
+        if verdict == "fail":
+            refs = [i for i, c in numbered if rule in c.rules]
+            lines.append(f"  FAIL  {rule}{_see(refs) if refs else ' — not enforced (no request recorded)'}")
+        elif verbose:
+            lines.append(f"  pass  {rule}" if verdict == "pass"
+                         else f"  n/a   {rule} ({verdict.removeprefix('n/a: ').removeprefix('n/a')})")
+    if not verbose:
+        for why, rules in sorted(skipped.items(), key=lambda item: (-len(item[1]), item[0])):
+            lines.append(f"  n/a   {len(rules)} rule{'s' if len(rules) != 1 else ''}, {why or 'not judged'}: "
+                         f"{', '.join(rules)}")
+
+    failed_checks = {c.check for c in causes}
+    checks = dict(result.checks)
+    for check in failed_checks - set(checks):
+        checks[check] = 0  # a Schemathesis built-in: its evaluations are not counted
+    lines.append("Checks:" if verbose else f"Checks: {_tally(len(checks) - len(failed_checks), 0, len(failed_checks))}")
+    for check, count in sorted(checks.items()):
+        shown = f"{check} ({count})" if count else f"{check} (Schemathesis)"
+        if check in failed_checks:
+            lines.append(f"  FAIL  {shown}{_see(i for i, c in numbered if c.check == check)}")
+        elif verbose:
+            lines.append(f"  pass  {shown}")
+
+    if result.created:
+        json_report = next((str(p) for p in reports if p.suffix == ".json"), None)
+        if verbose:
+            lines.append(f"Created on the target: {len(result.created)} resource(s)")
+            lines += [f"  {item}" for item in result.created]
+        else:
+            lines.append(f"Created on the target: {len(result.created)} resource(s) (-v lists them"
+                         + (f", as does {json_report})" if json_report else ")"))
+    if result.cleanup:
+        problems = [item for item in result.cleanup[:-1] if not item.startswith(("closed channel", "channel "))]
+        steps = result.cleanup[:-1] if verbose else problems
+        lines.append(f"Clean-up: {result.cleanup[-1].removeprefix('clean-up: ')}")
+        lines += [f"  {item}" for item in steps]
+    lines += [f"note: {note}" + (f" ({n} times)" if n > 1 else "") for note, n in _once(result.notes)]
+    return lines
+
+
+def _tally(passed: int, skipped: int, failed: int) -> str:
+    if not failed and not skipped:
+        return f"all {passed} pass"
+    parts = [f"{passed} pass"] + ([f"{skipped} n/a"] if skipped else []) + ([f"{failed} FAIL"] if failed else [])
+    return ", ".join(parts)
+
+
+def _once(notes: Iterable[str]) -> list[tuple[str, int]]:
+    """Each distinct note once, in the order first given, with how many times it was given."""
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note] = counts.get(note, 0) + 1
+    return list(counts.items())
 
 
 # -- files ----------------------------------------------------------------------------------------
