@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "generate": "contract_kit.commands.generate:generate_command",
     "mock": "contract_kit.commands.mock:mock_command",
     "run": "contract_kit.commands.run:run_command",
+    "doctor": "contract_kit.commands.doctor:doctor_command",
     "drift": "contract_kit.commands.drift:drift_command",
     "cassettes": "contract_kit.commands.cassettes:cassettes_command",
 }

@@ -281,6 +281,7 @@ def test_a_server_that_dies_mid_run_is_one_finding_naming_the_last_request_it_an
     result = _run(server.url)
     died = [f for f in result.findings if f.check == "server_alive"]
     assert len(died) == 1, [f.message for f in result.findings]
+    assert result.exit_code == 1  # a contract failure, as the README's exit codes say, not a usage error
     last = died[0].exchange
     path = last.url.removeprefix(server.url)
     assert f"the last request it answered, {last.method} {path} (HTTP 404" in died[0].message

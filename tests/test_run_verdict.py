@@ -19,6 +19,7 @@ from contract_kit.mock import create_app
 from contract_kit.run import RunOptions, RunResult, run_suite
 from contract_kit.run.checks import STRICTER_NOTE, CheckEnv, contract_verdict, verdict
 from contract_kit.run.client import Client
+from contract_kit.run.preflight import made_up_path
 from contract_kit.run.report import Exchange
 from contract_kit.run.safety import Ledger, WriteBudget
 from contract_kit.run.sender import setup_plan
@@ -262,7 +263,9 @@ def test_setup_for_an_unselected_parent_is_sent_named_and_not_checked() -> None:
     assert result.exit_code == 0, [f"{f.check} {f.message}" for f in result.findings[:5]]
     assert set(result.operations) == {"UpdateInteractionChannelParticipant"}
     contract = default_contract()
-    reached = [op.operation_id for seen in recorder.seen
+    preflight = made_up_path(contract.operation("FetchInteraction"))  # only writes selected: the first read
+    assert [seen.path for seen in recorder.seen[:2]] == [preflight, preflight]  # with and without credentials
+    reached = [op.operation_id for seen in recorder.seen[2:]
                if (op := _operation_of(contract, seen.method, seen.path)) is not None]
     assert set(reached) == {"CreateInteraction", "CreateInteractionChannelParticipant",
                             "UpdateInteractionChannelParticipant"}, reached

@@ -76,8 +76,20 @@ def run_command(
     cannot do without (a fetch needs one create), named in the summary and never judged.
 
     Credentials come from the environment only: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
-    TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID. Exit status: 0 conforms,
-    1 contract failures, 2 usage or connection errors.
+    TWILIO_API_KEY + TWILIO_API_SECRET with TWILIO_ACCOUNT_SID; a second account's
+    CONTRACT_KIT_OTHER_ACCOUNT_SID + CONTRACT_KIT_OTHER_AUTH_TOKEN, when set, checks that one
+    account cannot see another's resources. A pre-flight (two reads of a SID no account has, as
+    `contract-kit doctor`) stops a wrong token or a --base-url ending in /v1 before anything else.
+
+    Exit status: 0 conforms; 1 contract failures (a server that stops answering mid-run is one
+    `server_alive` failure); 2 usage or set-up errors (options, credentials refused, not an API
+    root, unreachable at the first request, an output directory that cannot be written).
+
+    \b
+    Examples:
+      contract-kit run                                     # the embedded mock
+      contract-kit run --base-url https://flex-staging.example.com --report-dir reports
+      contract-kit run -o CreateInteraction -o FetchInteraction --seed 1 -v
     """
     from ..contract import ContractError
     from ..output_dirs import OutputDirError, ensure_writable_dir

@@ -8,12 +8,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..contract import Contract, Operation, default_contract
-from . import hostile, split
+from ..contract import Contract, default_contract
+from . import hostile, preflight, split
 from .checks import CheckEnv
 from .client import Client
+from .dedupe import deduplicate
 from .record import Recording
-from .report import RunResult
+from .report import RunResult, rule_verdicts
 from .safety import Ledger, WriteBudget, WriteGuard, cleanup
 from .sender import Job
 from .target import RunOptions, Target, UsageError, embedded_target, resolve_url_target
@@ -57,14 +58,20 @@ def run_suite(
     shared: split.SharedRun | None = None
     try:
         operations = frozenset(options.operation_ids or contract.operations)
-        probe_op = _probe(contract, operations)
-        if probe_op is not None:
-            probe = client.send(probe_op.operation_id, "GET", _made_up_path(probe_op))
-            answered.seen(probe)
+        probe_op = preflight.probe_operation(contract, operations)
+        if probe_op is not None:  # the pre-flight: a set-up mistake is exit 2 before anything else is sent
+            probe = client.send(probe_op.operation_id, "GET", preflight.made_up_path(probe_op))
+            if probe_op.operation_id in operations:
+                answered.seen(probe)
             if hostile.cut_at(probe.response_body) is not None:
                 raise hostile.ResponseTooLarge(probe)  # before Schemathesis' probes, which read bodies whole
             if probe.status >= 500 and not target.embedded:
                 progress(f"warning: the target answered a probe with HTTP {probe.status}")
+            else:
+                checked = preflight.preflight(client, target, probe_op, probe)
+                for warning in checked.warnings:
+                    progress(f"warning: {warning}")
+                result.notes += [f"pre-flight: {warning}" for warning in checked.warnings]
         guard: WriteGuard | None = None
         examples: int | None = None
         if budget.limit is not None:
@@ -148,7 +155,9 @@ def run_suite(
     for rule in contract.rules:
         if rule not in result.rules and any(op in operations for op in contract.rules[rule].operations):
             result.rules[rule] = _seen(rule, "n/a: not exercised", env)
-    result.findings = sorted(env.findings, key=lambda f: f.sort_key)  # not the order workers finished in
+    # one finding per defect (dedupe), in an order that is not the order workers finished in
+    result.findings = sorted(deduplicate(env.findings), key=lambda f: f.sort_key)
+    result.rules = rule_verdicts(result)  # a rule a finding names fails, whatever its targeted request got
     result.operations = dict(env.operations)
     result.checks = dict(env.counts)
     result.cases = sum(env.operations.values())
@@ -170,21 +179,6 @@ def _shared_run(options: RunOptions, target: Target, env: CheckEnv, ledger: Ledg
     workload = split.Workload(env, ledger, targeted, groups, run_phases, options.operation_ids,
                               lambda: Client(target, timeout=options.request_timeout, watch=answered))
     return split.SharedRun.start(workload, split.plan(units, options.workers), progress)
-
-
-def _probe(contract: Contract, operations: frozenset[str]) -> Operation | None:
-    """The read that tells whether the target answers at all before the run starts: a selected GET
-    (the run sends nothing outside its scope), or none when only writes are selected."""
-    return next((op for op in contract.operations.values() if op.operation_id in operations and op.method == "GET"),
-                None)
-
-
-def _made_up_path(op: Operation) -> str:
-    """`op`'s path with SIDs no account has (the prefix, then zeros): a harmless read."""
-    path = op.path
-    for name, _ in op.path_parameters:
-        path = path.replace("{" + name + "}", (op.sid_prefix(name) or "XX") + "0" * 32)
-    return path
 
 
 def _seen(rule: str, verdict: str, env: CheckEnv) -> str:
